@@ -1,0 +1,257 @@
+// One frontend as the backend serves it: the mirrored store with the toolstack's nodes, the backend's side of the
+// XenBus walk (InitWait → Connected, and back to InitWait when the frontend closes or restarts), the memory and
+// event channels it shared, and — once connected — its Display and per-connector ring servers.
+import { EventEmitter } from 'node:events';
+import { StoreField, type ProtocolVersion } from '../protocol/displif/constants.js';
+import { parseControl, fdsOf, type ControlMessage } from '../protocol/bus/control.js';
+import { backendDir, connectorKey, formatResolution, formatVersions, frontendDir, parseStoreUint } from '../protocol/bus/store-keys.js';
+import { XenbusState, parseState, stateName } from '../protocol/bus/xenbus-state.js';
+import { buildEdid } from '../protocol/edid.js';
+import { isProtocolVersion } from '../protocol/version.js';
+import type { Channel, Message } from '../shared/channel.js';
+import { asErrno, pvError, type ErrnoLike } from '../shared/errors.js';
+import { EventChannel } from '../shared/evtchn.js';
+import { logger } from '../shared/log.js';
+import * as native from '../shared/native/index.js';
+import { Mapper } from '../shared/sharing.js';
+import { Store } from '../shared/store.js';
+import { Display } from './display/display.js';
+import { Pipeline, type ConnectorSpec, type ScannedFrame } from './display/pipeline.js';
+import { RingServer } from './display/ring-server.js';
+
+const log = logger('peer');
+
+export interface BackendConfig {
+  connectors: ConnectorSpec[];
+  versions: ProtocolVersion[];
+  beAlloc: boolean;
+  paced: boolean;
+  crc: boolean;
+}
+
+export interface PeerEvents {
+  frame: [ScannedFrame];
+  state: [frontend: number, backend: number];
+  closed: [];
+}
+
+const BACKEND_DOMID = 0;
+const DEV_ID = 0;
+
+export class FrontendPeer extends EventEmitter<PeerEvents> {
+  private readonly store: Store;
+  private readonly mapper = new Mapper();
+  private readonly evtchns = new Map<number, EventChannel>();
+  private readonly edids: Uint8Array[];
+  readonly feDir: string;
+  readonly beDir: string;
+  private display: Display | undefined;
+  private rings: RingServer[] = [];
+  version: ProtocolVersion | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly ch: Channel,
+    readonly domid: number,
+    private readonly config: BackendConfig,
+  ) {
+    super();
+    this.store = new Store(ch);
+    this.feDir = frontendDir(domid, DEV_ID);
+    this.beDir = backendDir(BACKEND_DOMID, domid, DEV_ID);
+    this.edids = config.connectors.map((c) => buildEdid({ width: c.width, height: c.height, refresh: c.refreshHz, uniqueId: c.uniqueId }));
+    ch.on('message', (msg, fds) => this.onMessage(msg, fds));
+    ch.on('close', (err) => this.teardown(err));
+    this.store.on('change', (path, value) => {
+      if (path === `${this.feDir}/${StoreField.STATE}`) this.onFrontendState(value);
+    });
+  }
+
+  get frontendState(): number {
+    return Number(this.store.read(`${this.feDir}/${StoreField.STATE}`) ?? XenbusState.Unknown);
+  }
+
+  get backendState(): number {
+    return Number(this.store.read(`${this.beDir}/${StoreField.STATE}`) ?? XenbusState.Unknown);
+  }
+
+  get pipelines(): readonly Pipeline[] {
+    return this.display?.pipelines ?? [];
+  }
+
+  /** Disconnects the frontend (a clean close of the control channel). */
+  close(): void {
+    this.ch.close();
+  }
+
+  private fe(key: string): string {
+    return `${this.feDir}/${key}`;
+  }
+
+  private setState(state: number): void {
+    if (!this.ch.isOpen) return; // the frontend is gone; teardown follows
+    this.store.write(`${this.beDir}/${StoreField.STATE}`, String(state));
+    log.debug(`domain ${this.domid}: backend → ${stateName(state)}`);
+    this.emit('state', this.frontendState, state);
+  }
+
+  /** The nodes a toolstack creates before either driver runs. */
+  private toolstackNodes(): Record<string, string> {
+    const nodes: Record<string, string> = {
+      [this.fe(StoreField.STATE)]: String(XenbusState.Initialising),
+      [this.fe(StoreField.BACKEND)]: this.beDir,
+      [this.fe(StoreField.BACKEND_ID)]: String(BACKEND_DOMID),
+      [this.fe(StoreField.BE_ALLOC)]: this.config.beAlloc ? '1' : '0',
+      [`${this.beDir}/${StoreField.STATE}`]: String(XenbusState.Initialising),
+      [`${this.beDir}/${StoreField.FRONTEND}`]: this.feDir,
+      [`${this.beDir}/${StoreField.FRONTEND_ID}`]: String(this.domid),
+      [`${this.beDir}/${StoreField.BE_VERSIONS}`]: formatVersions(this.config.versions),
+    };
+    this.config.connectors.forEach((c, i) => {
+      nodes[this.fe(connectorKey(i, StoreField.RESOLUTION))] = formatResolution(c);
+      nodes[this.fe(connectorKey(i, StoreField.UNIQUE_ID))] = c.uniqueId;
+    });
+    return nodes;
+  }
+
+  private onMessage(raw: Message, fds: number[]): void {
+    let msg: ControlMessage;
+    try {
+      msg = parseControl(raw);
+      if (fds.length !== fdsOf(msg)) throw pvError('EPROTO', `${msg.t} carries ${fds.length} fds, expected ${fdsOf(msg)}`);
+    } catch (e) {
+      for (const fd of fds) native.close(fd);
+      return this.fail(asErrno(e));
+    }
+    try {
+      if (this.mapper.handle(msg, fds)) return;
+      switch (msg.t) {
+        case 'hello': {
+          this.store.load(this.toolstackNodes());
+          this.ch.send({ t: 'welcome', domid: this.domid, backendDomid: BACKEND_DOMID, dev: DEV_ID, store: this.store.snapshot() });
+          // libxenbe opens the device and waits once the frontend is Initialising.
+          return this.setState(XenbusState.InitWait);
+        }
+        case 'write':
+          return this.remoteWrites([[msg.path, msg.value]]);
+        case 'txn':
+          return this.remoteWrites(msg.writes);
+        case 'evtchn':
+          if (this.evtchns.has(msg.port)) throw pvError('EPROTO', `event channel ${msg.port} bound twice`);
+          this.evtchns.set(msg.port, EventChannel.bind(msg.port, fds[0]!, fds[1]!));
+          return;
+        case 'evtchn-close':
+          this.evtchns.get(msg.port)?.close();
+          this.evtchns.delete(msg.port);
+          return;
+        case 'sync':
+          return this.ch.send({ t: 'synced', n: msg.n });
+        default:
+          throw pvError('EPROTO', `unexpected ${msg.t} from a frontend`);
+      }
+    } catch (e) {
+      this.fail(asErrno(e));
+    }
+  }
+
+  /** A frontend may write only below its own directory. */
+  private remoteWrites(writes: [string, string][]): void {
+    for (const [path] of writes) {
+      if (!path.startsWith(`${this.feDir}/`)) throw pvError('EACCES', `frontend may not write ${path}`);
+    }
+    this.store.applyRemote(writes);
+  }
+
+  private onFrontendState(value: string): void {
+    let fe: number;
+    try {
+      fe = parseState(value);
+    } catch (e) {
+      return this.fail(asErrno(e));
+    }
+    const be = this.backendState;
+    log.debug(`domain ${this.domid}: frontend → ${stateName(fe)} (backend ${stateName(be)})`);
+    this.emit('state', fe, be);
+    if ((fe === XenbusState.Initialised || fe === XenbusState.Connected) && be === XenbusState.InitWait) {
+      try {
+        this.connect();
+      } catch (e) {
+        return this.fail(asErrno(e));
+      }
+      return this.setState(XenbusState.Connected);
+    }
+    const gone = fe === XenbusState.Closing || fe === XenbusState.Closed || fe === XenbusState.Initialising;
+    if (gone && (be === XenbusState.Connected || be === XenbusState.Initialised)) {
+      // libxenbe: Closing → Closed → InitWait, ready for the frontend to come back.
+      this.disconnect();
+      this.setState(XenbusState.Closing);
+      this.setState(XenbusState.Closed);
+      this.setState(XenbusState.InitWait);
+    }
+  }
+
+  /** Reads the frontend's keys, maps its rings and binds its channels. */
+  private connect(): void {
+    const chosen = this.store.read(this.fe(StoreField.FE_VERSION));
+    // Linux writes no version and speaks the v2 layout; v2 is also what a v1-only backend tolerates.
+    const version = chosen === undefined ? Math.max(...this.config.versions) : parseStoreUint(chosen, 'version');
+    if (!isProtocolVersion(version) || !this.config.versions.includes(version)) throw pvError('EINVAL', `frontend chose version ${chosen}, offered ${formatVersions(this.config.versions)}`);
+    this.version = version;
+    const pipelines = this.config.connectors.map(
+      (spec, i) => new Pipeline(i, spec, { paced: this.config.paced, crc: this.config.crc }, (fb) => this.rings[i]?.frameDone(fb.cookie)),
+    );
+    for (const p of pipelines) p.on('frame', (f) => this.emit('frame', f));
+    const display = new Display(pipelines, this.mapper.grants, (i) => this.edids[i]!);
+    this.display = display;
+    this.rings = this.config.connectors.map((_, i) => {
+      const key = (f: Parameters<typeof connectorKey>[1]) => {
+        const v = this.store.read(this.fe(connectorKey(i, f)));
+        if (v === undefined) throw pvError('EINVAL', `connector ${i}: ${f} missing`);
+        return parseStoreUint(v, f);
+      };
+      const page = (gref: number) => {
+        const p = this.mapper.grants.page(gref);
+        if (!p) throw pvError('EINVAL', `connector ${i}: ring gref ${gref} not granted`);
+        return p;
+      };
+      const chan = (port: number) => {
+        const c = this.evtchns.get(port);
+        if (!c) throw pvError('EINVAL', `connector ${i}: event channel ${port} not bound`);
+        return c;
+      };
+      return new RingServer(
+        i,
+        page(key(StoreField.REQ_RING_REF)),
+        page(key(StoreField.EVT_RING_REF)),
+        chan(key(StoreField.REQ_CHANNEL)),
+        chan(key(StoreField.EVT_CHANNEL)),
+        version,
+        display,
+        (err) => this.fail(err),
+      );
+    });
+  }
+
+  private disconnect(): void {
+    this.display?.close();
+    this.display = undefined;
+    this.rings = [];
+  }
+
+  /** A misbehaving frontend is disconnected; others keep running. */
+  private fail(err: ErrnoLike): void {
+    log.warn(`domain ${this.domid}: disconnecting frontend: ${err.message}`);
+    this.ch.close(err);
+  }
+
+  private teardown(err: ErrnoLike | undefined): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (err) log.debug(`domain ${this.domid}: control channel closed: ${err.message}`);
+    this.disconnect();
+    for (const c of this.evtchns.values()) c.close();
+    this.evtchns.clear();
+    this.mapper.clear();
+    this.emit('closed');
+  }
+}

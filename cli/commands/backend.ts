@@ -1,0 +1,58 @@
+// `pvdisplay backend`: serve displays to frontends until stopped.
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { AdminServer } from '../../backend/admin.js';
+import { BackendServer } from '../../backend/server.js';
+import type { ConnectorSpec } from '../../backend/display/pipeline.js';
+import { assertProtocolVersion } from '../../protocol/version.js';
+import { parseVersions } from '../../protocol/bus/store-keys.js';
+import { pvError } from '../../shared/errors.js';
+import { defaultRuntimeDir, ensureRuntimeDir, onShutdown, parseIntOption } from '../runtime.js';
+
+/** "1920x1080", "1280x720@30", comma-separated. */
+export function parseConnectors(list: string): ConnectorSpec[] {
+  return list.split(',').map((item, i) => {
+    const m = /^(\d+)x(\d+)(?:@(\d+))?$/.exec(item.trim());
+    if (!m) throw pvError('EINVAL', `connector "${item}" is not WxH or WxH@Hz`);
+    const width = parseIntOption(m[1]!, 'width', 1, 4095);
+    const height = parseIntOption(m[2]!, 'height', 1, 2047);
+    const refreshHz = m[3] ? parseIntOption(m[3], 'refresh', 1, 240) : 60;
+    return { width, height, refreshHz, uniqueId: `pvdisplay-${i}` };
+  });
+}
+
+export function register(program: Command): void {
+  program
+    .command('backend')
+    .description('serve displays (the host side): frontends connect to backend.sock; frames go to the CRC sink and snapshots')
+    .option('--runtime-dir <dir>', 'where backend.sock and admin.sock live', defaultRuntimeDir())
+    .option('--connectors <list>', 'connectors as WxH[@Hz], comma-separated', '1920x1080')
+    .option('--unpaced', 'report frame done at once instead of at the next vblank')
+    .option('--versions <list>', 'protocol versions to offer', '1,2')
+    .option('--no-crc', 'do not compute a CRC of each scanned-out frame')
+    .option('--crc-log', 'print "crc <connector> <sequence> <crc>" for every scanned-out frame')
+    .action(async (o: { runtimeDir: string; connectors: string; unpaced?: boolean; versions: string; crc: boolean; crcLog?: boolean }) => {
+      const dir = ensureRuntimeDir(o.runtimeDir);
+      const server = new BackendServer(dir, {
+        connectors: parseConnectors(o.connectors),
+        versions: parseVersions(o.versions).map(assertProtocolVersion),
+        beAlloc: false,
+        paced: !o.unpaced,
+        crc: o.crc || Boolean(o.crcLog),
+      });
+      server.start();
+      const admin = new AdminServer(dir, server);
+      await admin.listen();
+      if (o.crcLog) {
+        server.on('frame', (f, domid) => {
+          process.stdout.write(`crc ${domid}/${f.connector} ${f.sequence} 0x${(f.crc ?? 0).toString(16).padStart(8, '0')}\n`);
+        });
+      }
+      server.on('peer', (domid) => process.stdout.write(`frontend connected as domain ${domid}\n`));
+      process.stdout.write(`backend listening on ${join(dir, 'backend.sock')} (admin ${admin.path}; ${o.unpaced ? 'unpaced' : 'paced'})\n`);
+      onShutdown(() => {
+        admin.close();
+        server.close();
+      });
+    });
+}

@@ -1,0 +1,40 @@
+// `pvdisplay frontend`: connect to a backend and serve the KMS device node dri/card0 until stopped.
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { Frontend } from '../../frontend/frontend.js';
+import { parseVersions } from '../../protocol/bus/store-keys.js';
+import { assertProtocolVersion } from '../../protocol/version.js';
+import { defaultRuntimeDir, ensureRuntimeDir, onShutdown, parseIntOption, waitForPath } from '../runtime.js';
+
+export function register(program: Command): void {
+  program
+    .command('frontend')
+    .description('connect to the backend and serve the device node dri/cardN (the guest side)')
+    .option('--runtime-dir <dir>', 'where backend.sock is and dri/ goes', defaultRuntimeDir())
+    .option('--versions <list>', 'protocol versions this frontend speaks', '1,2')
+    .option('--response-timeout <ms>', 'deadline for each backend response', '3000')
+    .option('--frame-done-timeout <ms>', 'how long a flip waits for frame done before its event is sent anyway', '3100')
+    .option('--wait <ms>', 'how long to wait for the backend socket to appear', '5000')
+    .action(async (o: { runtimeDir: string; versions: string; responseTimeout: string; frameDoneTimeout: string; wait: string }) => {
+      const dir = ensureRuntimeDir(o.runtimeDir);
+      await waitForPath(join(dir, 'backend.sock'), parseIntOption(o.wait, '--wait'), 'backend');
+      const fe = new Frontend({
+        runtimeDir: dir,
+        versions: parseVersions(o.versions).map(assertProtocolVersion),
+        responseTimeoutMs: parseIntOption(o.responseTimeout, '--response-timeout', 1),
+        frameDoneTimeoutMs: parseIntOption(o.frameDoneTimeout, '--frame-done-timeout', 1),
+      });
+      let stopping = false;
+      fe.on('ready', (node) => process.stdout.write(`frontend ready: ${node.path} (displif v${fe.protocolVersion})\n`));
+      fe.on('lost', (err) => {
+        if (stopping) return;
+        process.stderr.write(`frontend: backend lost (${err.message})\n`);
+        process.exit(1);
+      });
+      fe.start();
+      onShutdown(() => {
+        stopping = true;
+        fe.close();
+      });
+    });
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// The `pvdisplay` command: one subcommand per role. Errors print as "pvdisplay: CODE: message" with exit code 1.
+import { Command } from 'commander';
+import { register as backend } from './commands/backend.js';
+import { register as frontend } from './commands/frontend.js';
+import { register as pattern } from './commands/pattern.js';
+import { register as info } from './commands/info.js';
+import { register as demo } from './commands/demo.js';
+
+const program = new Command();
+program
+  .name('pvdisplay')
+  .description('A para-virtual display pair (Xen displif): a backend that scans out, a frontend that serves a KMS-like device')
+  .version('0.1.0');
+for (const reg of [demo, backend, frontend, pattern, info]) reg(program);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`pvdisplay: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,123 @@
+// Starts real `pvdisplay` processes (the built CLI) and collects their output: for tests, benchmarks and tools
+// that pair a backend with a frontend in a throwaway runtime dir.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+/** The package root, from source (cli/) or from the build (dist/cli/). */
+function packageRoot(): string {
+  let dir = fileURLToPath(new URL('.', import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = resolve(dir, '..');
+  return dir;
+}
+
+export const ROOT = packageRoot();
+export const CLI = join(ROOT, 'dist/cli/main.js');
+
+export interface Proc {
+  child: ChildProcess;
+  lines: string[];
+  /** Resolves with the first output line matching `re` (already printed or to come). */
+  waitLine(re: RegExp, timeoutMs?: number): Promise<string>;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function run(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const lines: string[] = [];
+  const watchers: { re: RegExp; resolve: (l: string) => void }[] = [];
+  const exit = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  for (const s of [child.stdout!, child.stderr!]) {
+    createInterface({ input: s }).on('line', (line) => {
+      lines.push(line);
+      for (const w of [...watchers]) if (w.re.test(line)) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.resolve(line);
+      }
+    });
+  }
+  return {
+    child,
+    lines,
+    waitLine(re, timeoutMs = 15_000) {
+      const seen = lines.find((l) => re.test(l));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((res, rej) => {
+        const t = setTimeout(() => rej(new Error(`no line matching ${re} within ${timeoutMs} ms; output:\n${lines.join('\n')}`)), timeoutMs);
+        watchers.push({ re, resolve: (l) => (clearTimeout(t), res(l)) });
+        void exit.then((e) => rej(new Error(`process exited (${e.code ?? e.signal}) before printing ${re}; output:\n${lines.join('\n')}`)));
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exit;
+    },
+    exited: () => exit,
+  };
+}
+
+export async function waitFor(path: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(path)) {
+    if (Date.now() > deadline) throw new Error(`${path} did not appear`);
+    await sleep(10);
+  }
+}
+
+export interface Pair {
+  dir: string;
+  card: string;
+  admin: string;
+  backend: Proc;
+  frontend: Proc;
+  stop(): Promise<void>;
+}
+
+export interface PairOptions {
+  connectors?: string;
+  unpaced?: boolean;
+  backendVersions?: string;
+  frontendVersions?: string;
+  crcLog?: boolean;
+  backendArgs?: string[];
+}
+
+/** A backend and a frontend in a fresh runtime dir, up to the point where dri/card0 serves. */
+export async function startPair(o: PairOptions = {}): Promise<Pair> {
+  const dir = mkdtempSync(join(tmpdir(), 'pvd-test-'));
+  const backend = run([
+    'backend',
+    '--runtime-dir', dir,
+    '--connectors', o.connectors ?? '640x480',
+    '--versions', o.backendVersions ?? '1,2',
+    ...(o.unpaced ? ['--unpaced'] : []),
+    ...(o.crcLog ? ['--crc-log'] : []),
+    ...(o.backendArgs ?? []),
+  ]);
+  await backend.waitLine(/backend listening/);
+  const frontend = run(['frontend', '--runtime-dir', dir, '--versions', o.frontendVersions ?? '1,2']);
+  await frontend.waitLine(/frontend ready/);
+  return {
+    dir,
+    card: join(dir, 'dri', 'card0'),
+    admin: join(dir, 'admin.sock'),
+    backend,
+    frontend,
+    async stop() {
+      await frontend.stop();
+      await backend.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Open fds of a process, from /proc. */
+export function fdCount(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}

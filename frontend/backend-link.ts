@@ -1,0 +1,138 @@
+// The KMS device's view of the backend over displif: dumb buffers are shared (fd + grants + page directory) and
+// created with DBUF_CREATE on connector 0's ring; framebuffer ops also go there; SET_CONFIG, PG_FLIP and GET_EDID
+// go on the ring of the connector they concern, as Linux does.
+import { EDID_MAX_SIZE, Op, type ProtocolVersion } from '../protocol/displif/constants.js';
+import { directoryPagesFor, writePageDirectory } from '../protocol/displif/page-directory.js';
+import { Segment } from '../shared/shm.js';
+import type { Granter } from '../shared/sharing.js';
+import type { ConnectorConfig, DbufSpec, DisplayBackend, ScanoutConfig } from './kms/backend.js';
+import type { RingChannel } from './ring-channel.js';
+
+export class BackendLink implements DisplayBackend {
+  private readonly grefs = new Map<Segment, number>();
+  private readonly frameDoneListeners: ((connector: number) => void)[] = [];
+  connectors: ConnectorConfig[] = [];
+
+  constructor(
+    readonly version: ProtocolVersion,
+    private readonly granter: Granter,
+    private readonly channels: readonly RingChannel[],
+  ) {}
+
+  createSegment(name: string, size: number): Segment {
+    return Segment.create(this.granter.segmentId(), name, size, false);
+  }
+
+  /** Called by the ring channels. */
+  frameDone(connector: number): void {
+    for (const l of this.frameDoneListeners) l(connector);
+  }
+
+  onFrameDone(listener: (connector: number) => void): void {
+    this.frameDoneListeners.push(listener);
+  }
+
+  private ring(connector: number): RingChannel {
+    return this.channels[connector]!;
+  }
+
+  /**
+   * Shares `seg` and a temporary directory listing its pages, waits until the backend has seen both, runs `use`
+   * with the directory's first gref, then withdraws the directory.
+   */
+  private async withDirectory<T>(seg: Segment, use: (dirGref: number) => Promise<T>): Promise<T> {
+    const first = this.granter.share(seg);
+    this.grefs.set(seg, first);
+    const grefs = Array.from({ length: seg.pages }, (_, i) => first + i);
+    const dirPages = directoryPagesFor(grefs.length);
+    const dir = Segment.create(this.granter.segmentId(), 'pvdisplay-pgdir', dirPages * 4096);
+    try {
+      const dirFirst = this.granter.share(dir);
+      const dirGrefs = Array.from({ length: dirPages }, (_, i) => dirFirst + i);
+      writePageDirectory(
+        dirGrefs.map((_, i) => dir.page(i)),
+        dirGrefs,
+        grefs,
+      );
+      await this.granter.sync();
+      try {
+        return await use(dirFirst);
+      } finally {
+        this.granter.unshare(dir, dirFirst);
+      }
+    } finally {
+      dir.release();
+    }
+  }
+
+  private unshare(seg: Segment): void {
+    const gref = this.grefs.get(seg);
+    if (gref === undefined) return;
+    this.grefs.delete(seg);
+    this.granter.unshare(seg, gref);
+  }
+
+  async createDbuf(spec: DbufSpec): Promise<void> {
+    try {
+      await this.withDirectory(spec.seg, (grefDirectory) =>
+        this.ring(0).call({
+          kind: 'dbufCreate',
+          operation: Op.DBUF_CREATE,
+          dbufCookie: spec.cookie,
+          width: spec.width,
+          height: spec.height,
+          bpp: spec.bpp,
+          bufferSz: spec.size,
+          flags: 0,
+          grefDirectory,
+          dataOfs: 0,
+        }),
+      );
+    } catch (e) {
+      this.unshare(spec.seg);
+      throw e;
+    }
+  }
+
+  /** Frontend-allocated buffers are let go after the response, whatever it said (as Linux). */
+  async destroyDbuf(cookie: bigint, seg: Segment): Promise<void> {
+    try {
+      await this.ring(0).call({ kind: 'dbufDestroy', operation: Op.DBUF_DESTROY, dbufCookie: cookie });
+    } finally {
+      this.unshare(seg);
+      seg.release();
+    }
+  }
+
+  async attachFb(dbufCookie: bigint, fbCookie: bigint, width: number, height: number, fourcc: number): Promise<void> {
+    await this.ring(0).call({ kind: 'fbAttach', operation: Op.FB_ATTACH, dbufCookie, fbCookie, width, height, pixelFormat: fourcc });
+  }
+
+  async detachFb(fbCookie: bigint): Promise<void> {
+    await this.ring(0).call({ kind: 'fbDetach', operation: Op.FB_DETACH, fbCookie });
+  }
+
+  async setConfig(connector: number, c: ScanoutConfig | null): Promise<void> {
+    const cfg = c ?? { fbCookie: 0n, x: 0, y: 0, width: 0, height: 0, bpp: 0 };
+    await this.ring(connector).call({ kind: 'setConfig', operation: Op.SET_CONFIG, ...cfg });
+  }
+
+  async pageFlip(connector: number, fbCookie: bigint): Promise<void> {
+    await this.ring(connector).call({ kind: 'pgFlip', operation: Op.PG_FLIP, fbCookie });
+  }
+
+  /** v2 only: the connector's EDID, read through a shared buffer of XENDISPL_EDID_MAX_SIZE bytes. */
+  async getEdid(connector: number): Promise<Uint8Array> {
+    const buf = Segment.create(this.granter.segmentId(), 'pvdisplay-edid', EDID_MAX_SIZE);
+    try {
+      const rsp = await this.withDirectory(buf, (grefDirectory) =>
+        this.ring(connector).call({ kind: 'getEdid', operation: Op.GET_EDID, bufferSz: EDID_MAX_SIZE, grefDirectory }),
+      );
+      const size = rsp.kind === 'getEdid' ? Math.min(rsp.edidSz, EDID_MAX_SIZE) : 0;
+      return buf.bytes.slice(0, size);
+    } finally {
+      this.unshare(buf);
+      buf.release();
+    }
+  }
+}

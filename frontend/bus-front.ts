@@ -1,0 +1,223 @@
+// The frontend's XenBus walk (Linux: displback_changed / initwait / connect): connect to the backend's control
+// socket, read the toolstack's nodes, and when the backend waits (InitWait) allocate one request ring, one event
+// page and two event channels per connector, publish them in one transaction and go Initialised; when the backend
+// is Connected, read EDIDs (v2) and go Connected with a working BackendLink.
+import { EventEmitter } from 'node:events';
+import { StoreField, type ProtocolVersion } from '../protocol/displif/constants.js';
+import { parseControl, fdsOf, type ControlMessage, type StoreWrite } from '../protocol/bus/control.js';
+import { connectorKey, frontendDir, parseResolution, parseVersions } from '../protocol/bus/store-keys.js';
+import { XenbusState, parseState, stateName } from '../protocol/bus/xenbus-state.js';
+import { chooseVersion, OFFERED_VERSIONS } from '../protocol/version.js';
+import { Channel, connectChannel, type Message } from '../shared/channel.js';
+import { asErrno, pvError, type ErrnoLike } from '../shared/errors.js';
+import { EventChannel } from '../shared/evtchn.js';
+import { logger } from '../shared/log.js';
+import * as native from '../shared/native/index.js';
+import { Granter } from '../shared/sharing.js';
+import { Segment } from '../shared/shm.js';
+import { Store } from '../shared/store.js';
+import { BackendLink } from './backend-link.js';
+import type { ConnectorConfig } from './kms/backend.js';
+import { RingChannel } from './ring-channel.js';
+
+const log = logger('bus-front');
+
+export interface BusFrontOptions {
+  /** Versions this frontend speaks (default 1 and 2). */
+  versions: readonly ProtocolVersion[];
+  /** Deadline for each backend response (Linux: 3000 ms). */
+  responseTimeoutMs: number;
+}
+
+export interface BusFrontEvents {
+  connected: [link: BackendLink];
+  /** The backend went away or failed; the link (if any) is dead. */
+  lost: [err: ErrnoLike];
+}
+
+export class BusFront extends EventEmitter<BusFrontEvents> {
+  private readonly ch: Channel;
+  private readonly store: Store;
+  private readonly granter: Granter;
+  private feDir = '';
+  private beDir = '';
+  private state: number = XenbusState.Initialising;
+  private readonly rings: RingChannel[] = [];
+  private readonly evtchns: EventChannel[] = [];
+  private readonly ringSegments: Segment[] = [];
+  private link: BackendLink | undefined;
+  private version: ProtocolVersion = 2;
+  private ended = false;
+  domid = 0;
+
+  constructor(
+    socketPath: string,
+    private readonly options: BusFrontOptions,
+  ) {
+    super();
+    this.ch = connectChannel(socketPath);
+    this.store = new Store(this.ch);
+    this.granter = new Granter(this.ch);
+    this.ch.on('message', (m, fds) => this.onMessage(m, fds));
+    this.ch.on('close', (err) => this.lose(err ?? pvError('ENODEV', 'backend closed the control channel')));
+    this.store.on('change', (path, value) => {
+      if (path === `${this.beDir}/${StoreField.STATE}`) this.onBackendState(value);
+    });
+    this.ch.send({ t: 'hello', pid: process.pid });
+  }
+
+  get frontendState(): number {
+    return this.state;
+  }
+
+  get protocolVersion(): ProtocolVersion {
+    return this.version;
+  }
+
+  /** Clean removal (xen_drv_remove): Closing, then drop the channel. */
+  close(): void {
+    if (this.ended) return;
+    if (this.ch.isOpen) this.setState(XenbusState.Closing);
+    this.ch.close();
+  }
+
+  private setState(state: number): void {
+    this.state = state;
+    this.store.write(`${this.feDir}/${StoreField.STATE}`, String(state));
+    log.debug(`frontend → ${stateName(state)}`);
+  }
+
+  private onMessage(raw: Message, fds: number[]): void {
+    for (const fd of fds) native.close(fd); // a backend hands us no fds (be-alloc is not enabled)
+    let msg: ControlMessage;
+    try {
+      msg = parseControl(raw);
+      if (fdsOf(msg) !== 0) throw pvError('EPROTO', `unexpected ${msg.t} from the backend`);
+      this.handle(msg);
+    } catch (e) {
+      this.ch.close(asErrno(e));
+    }
+  }
+
+  private handle(msg: ControlMessage): void {
+    switch (msg.t) {
+      case 'welcome': {
+        this.domid = msg.domid;
+        this.store.load(msg.store);
+        this.feDir = frontendDir(msg.domid, msg.dev);
+        const be = msg.store[`${this.feDir}/${StoreField.BACKEND}`];
+        if (!be) throw pvError('EPROTO', 'the store names no backend directory');
+        this.beDir = be;
+        this.setState(XenbusState.Initialising);
+        const beState = this.store.read(`${this.beDir}/${StoreField.STATE}`);
+        if (beState) this.onBackendState(beState);
+        return;
+      }
+      case 'write':
+        return this.store.applyRemote([[msg.path, msg.value]]);
+      case 'txn':
+        return this.store.applyRemote(msg.writes);
+      case 'synced':
+        return this.granter.synced(msg.n);
+      default:
+        throw pvError('EPROTO', `unexpected ${msg.t} from the backend`);
+    }
+  }
+
+  private onBackendState(value: string): void {
+    let be: number;
+    try {
+      be = parseState(value);
+    } catch (e) {
+      return this.ch.close(asErrno(e));
+    }
+    log.debug(`backend → ${stateName(be)} (frontend ${stateName(this.state)})`);
+    if (be === XenbusState.InitWait && this.state === XenbusState.Initialising) {
+      try {
+        this.initwait();
+      } catch (e) {
+        this.setState(XenbusState.Closing);
+        return this.ch.close(asErrno(e));
+      }
+      this.setState(XenbusState.Initialised);
+    } else if (be === XenbusState.Connected && this.state === XenbusState.Initialised) {
+      this.connect().catch((e: unknown) => {
+        this.setState(XenbusState.Closing);
+        this.ch.close(asErrno(e));
+      });
+    } else if (be === XenbusState.Closing || be === XenbusState.Closed || be === XenbusState.Unknown) {
+      if (this.state === XenbusState.Connected) this.ch.close(pvError('ENODEV', `backend went ${stateName(be)}`));
+    }
+  }
+
+  private fe(key: string): string {
+    return `${this.feDir}/${key}`;
+  }
+
+  /** The connectors the toolstack configured: 0/resolution, 1/resolution, … up to the first missing one. */
+  private readConnectors(): ConnectorConfig[] {
+    const out: ConnectorConfig[] = [];
+    for (let i = 0; i < 256; i++) {
+      const res = this.store.read(this.fe(connectorKey(i, StoreField.RESOLUTION)));
+      if (res === undefined) break;
+      const { width, height } = parseResolution(res);
+      if (width === 0 || height === 0) throw pvError('EINVAL', `connector ${i}: empty resolution ${res}`);
+      out.push({ index: i, width, height, uniqueId: this.store.read(this.fe(connectorKey(i, StoreField.UNIQUE_ID))) ?? '', edid: undefined });
+    }
+    if (out.length === 0) throw pvError('ENODEV', 'no connectors configured');
+    return out;
+  }
+
+  private initwait(): void {
+    const connectors = this.readConnectors();
+    const offered = this.store.read(`${this.beDir}/${StoreField.BE_VERSIONS}`);
+    // A backend that publishes no list is assumed to speak v2, as Linux assumes.
+    const chosen = offered === undefined ? 2 : chooseVersion(parseVersions(offered), this.options.versions.length ? this.options.versions : OFFERED_VERSIONS);
+    if (chosen === undefined) throw pvError('EPROTONOSUPPORT', `no common protocol version (backend offers "${offered}")`);
+    this.version = chosen;
+    const writes: StoreWrite[] = [[this.fe(StoreField.FE_VERSION), String(chosen)]];
+    const link = new BackendLink(chosen, this.granter, this.rings);
+    link.connectors = connectors;
+    for (const c of connectors) {
+      const seg = Segment.create(this.granter.segmentId(), `pvdisplay-ring-${c.index}`, 2 * 4096);
+      this.ringSegments.push(seg);
+      const gref = this.granter.share(seg);
+      const reqPort = 2 * c.index + 1;
+      const evtPort = 2 * c.index + 2;
+      const req = EventChannel.allocate(reqPort);
+      const evt = EventChannel.allocate(evtPort);
+      this.evtchns.push(req, evt);
+      // Handed over as [to backend, to frontend]; this side waits on rx (to frontend) and kicks tx (to backend).
+      this.ch.send({ t: 'evtchn', port: reqPort }, [req.tx, req.rx]);
+      this.ch.send({ t: 'evtchn', port: evtPort }, [evt.tx, evt.rx]);
+      this.rings.push(new RingChannel(c.index, seg.page(0), seg.page(1), req, evt, chosen, this.options.responseTimeoutMs, () => link.frameDone(c.index)));
+      writes.push(
+        [this.fe(connectorKey(c.index, StoreField.REQ_RING_REF)), String(gref)],
+        [this.fe(connectorKey(c.index, StoreField.REQ_CHANNEL)), String(reqPort)],
+        [this.fe(connectorKey(c.index, StoreField.EVT_RING_REF)), String(gref + 1)],
+        [this.fe(connectorKey(c.index, StoreField.EVT_CHANNEL)), String(evtPort)],
+      );
+    }
+    this.store.transaction(writes);
+    this.link = link;
+  }
+
+  private async connect(): Promise<void> {
+    const link = this.link!;
+    if (this.version >= 2) {
+      for (const c of link.connectors) c.edid = await link.getEdid(c.index);
+    }
+    this.setState(XenbusState.Connected);
+    this.emit('connected', link);
+  }
+
+  private lose(err: ErrnoLike): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const r of this.rings) r.shutdown(pvError('EIO', 'backend gone'));
+    for (const e of this.evtchns) e.close();
+    for (const s of this.ringSegments) s.release();
+    this.granter.fail(err);
+    this.emit('lost', err);
+  }
+}

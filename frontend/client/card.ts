@@ -1,0 +1,149 @@
+// The client library: opens a device node and drives it like libdrm drives /dev/dri/card0. Each call is one
+// request on the connection; failures reject with errno-style errors (code, errno, message).
+import { EventEmitter } from 'node:events';
+import type { KmsArgs, KmsOp, KmsResult } from '../../protocol/kms/ops.js';
+import { decodeEvents, type VblankEvent } from '../../protocol/kms/event.js';
+import { PAGE_FLIP } from '../../protocol/kms/constants.js';
+import type { ModeInfo } from '../../protocol/kms/mode-info.js';
+import { connectChannel, type Channel, type Message } from '../../shared/channel.js';
+import { fromErrno, pvError, type ErrnoLike } from '../../shared/errors.js';
+import * as native from '../../shared/native/index.js';
+import { BufferMapping } from './mapping.js';
+
+interface Pending {
+  resolve: (v: { ok: Record<string, unknown>; fds: number[] }) => void;
+  reject: (e: ErrnoLike) => void;
+}
+
+export interface CardEvents {
+  event: [VblankEvent];
+  close: [];
+}
+
+export class Card extends EventEmitter<CardEvents> {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly queued: VblankEvent[] = [];
+  private readonly eventWaiters: ((e: VblankEvent) => void)[] = [];
+
+  private constructor(private readonly ch: Channel) {
+    super();
+    ch.on('message', (m, fds) => this.onMessage(m, fds));
+    ch.on('close', () => {
+      for (const p of this.pending.values()) p.reject(pvError('ENODEV', 'device connection closed'));
+      this.pending.clear();
+      this.emit('close');
+    });
+  }
+
+  /** Opens a device node (e.g. `$XDG_RUNTIME_DIR/pvdisplay/dri/card0`). ENOENT when there is none. */
+  static open(path: string): Card {
+    return new Card(connectChannel(path));
+  }
+
+  close(): void {
+    this.ch.close();
+  }
+
+  private onMessage(m: Message, fds: number[]): void {
+    if (m.ev instanceof Uint8Array) {
+      for (const fd of fds) native.close(fd);
+      for (const e of decodeEvents(m.ev)) {
+        const waiter = this.eventWaiters.shift();
+        if (waiter) waiter(e);
+        else this.queued.push(e);
+        this.emit('event', e);
+      }
+      return;
+    }
+    const p = typeof m.re === 'number' ? this.pending.get(m.re) : undefined;
+    if (!p) {
+      for (const fd of fds) native.close(fd);
+      return;
+    }
+    this.pending.delete(m.re as number);
+    const err = m.err as { errno?: unknown; message?: unknown } | undefined;
+    if (err) {
+      for (const fd of fds) native.close(fd);
+      p.reject(fromErrno(Number(err.errno), String(err.message ?? 'request failed')));
+    } else p.resolve({ ok: (m.ok ?? {}) as Record<string, unknown>, fds });
+  }
+
+  private request(op: KmsOp, args: object): Promise<{ ok: Record<string, unknown>; fds: number[] }> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      try {
+        this.ch.send({ id, op, args: args as Record<string, unknown> });
+      } catch (e) {
+        this.pending.delete(id);
+        reject(e as ErrnoLike);
+      }
+    });
+  }
+
+  /** Any operation of the device-node protocol, typed. */
+  async call<O extends KmsOp>(op: O, args: KmsArgs<O>): Promise<KmsResult<O>> {
+    const { ok, fds } = await this.request(op, args);
+    for (const fd of fds) native.close(fd);
+    return ok as KmsResult<O>;
+  }
+
+  /** The next event (already queued, or the next to arrive). */
+  nextEvent(timeoutMs = 5000): Promise<VblankEvent> {
+    const queued = this.queued.shift();
+    if (queued) return Promise.resolve(queued);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const i = this.eventWaiters.indexOf(waiter);
+        if (i >= 0) this.eventWaiters.splice(i, 1);
+        reject(pvError('ETIMEDOUT', `no event within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = (e: VblankEvent) => {
+        clearTimeout(timer);
+        resolve(e);
+      };
+      this.eventWaiters.push(waiter);
+    });
+  }
+
+  // ---- libdrm-style helpers ----
+
+  createDumb(width: number, height: number, bpp: number): Promise<KmsResult<'MODE_CREATE_DUMB'>> {
+    return this.call('MODE_CREATE_DUMB', { width, height, bpp, flags: 0 });
+  }
+
+  /** Maps a dumb buffer: a typed array over the shared pages the backend scans out. */
+  async mapDumb(handle: number): Promise<BufferMapping> {
+    const { ok, fds } = await this.request('MODE_MAP_DUMB', { handle });
+    const r = ok as KmsResult<'MODE_MAP_DUMB'>;
+    if (fds.length !== 1) {
+      for (const fd of fds) native.close(fd);
+      throw pvError('EPROTO', 'MAP_DUMB reply carried no fd');
+    }
+    return new BufferMapping(fds[0]!, r.offset, r.size);
+  }
+
+  destroyDumb(handle: number): Promise<KmsResult<'MODE_DESTROY_DUMB'>> {
+    return this.call('MODE_DESTROY_DUMB', { handle });
+  }
+
+  async addFb2(width: number, height: number, pixelFormat: number, handle: number, pitch: number): Promise<number> {
+    const r = await this.call('MODE_ADDFB2', { width, height, pixel_format: pixelFormat, flags: 0, handles: [handle, 0, 0, 0], pitches: [pitch, 0, 0, 0], offsets: [0, 0, 0, 0] });
+    return r.fb_id;
+  }
+
+  rmFb(fbId: number): Promise<KmsResult<'MODE_RMFB'>> {
+    return this.call('MODE_RMFB', { fb_id: fbId });
+  }
+
+  setCrtc(crtcId: number, fbId: number, x: number, y: number, connectors: number[], mode: ModeInfo | null): Promise<KmsResult<'MODE_SETCRTC'>> {
+    return this.call('MODE_SETCRTC', { crtc_id: crtcId, fb_id: fbId, x, y, connectors, mode });
+  }
+
+  pageFlip(crtcId: number, fbId: number, userData: bigint, flags: number = PAGE_FLIP.EVENT): Promise<KmsResult<'MODE_PAGE_FLIP'>> {
+    const user = new Uint8Array(8);
+    new DataView(user.buffer).setBigUint64(0, BigInt.asUintN(64, userData), true);
+    return this.call('MODE_PAGE_FLIP', { crtc_id: crtcId, fb_id: fbId, flags, user_data: user });
+  }
+}

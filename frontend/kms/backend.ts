@@ -1,0 +1,47 @@
+// What the KMS device needs from the backend: displif operations and frame-done notifications. The ring-based
+// link implements it; the device model depends only on this seam (so a remote transport can slot in later).
+import type { Segment } from '../../shared/shm.js';
+
+export interface ConnectorConfig {
+  index: number;
+  width: number;
+  height: number;
+  uniqueId: string;
+  /** The EDID from GET_EDID (protocol v2), undefined on v1 or when the backend has none. */
+  edid: Uint8Array | undefined;
+}
+
+export interface ScanoutConfig {
+  fbCookie: bigint;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  bpp: number;
+}
+
+export interface DbufSpec {
+  cookie: bigint;
+  seg: Segment;
+  width: number;
+  height: number;
+  bpp: number;
+  /** Bytes of the buffer before page rounding, as Linux sends it. */
+  size: number;
+}
+
+export interface DisplayBackend {
+  readonly version: number;
+  readonly connectors: readonly ConnectorConfig[];
+  /** A new unmapped memfd segment for a buffer's pages, named so the backend can tell segments apart. */
+  createSegment(name: string, size: number): Segment;
+  createDbuf(spec: DbufSpec): Promise<void>;
+  destroyDbuf(cookie: bigint, seg: Segment): Promise<void>;
+  attachFb(dbufCookie: bigint, fbCookie: bigint, width: number, height: number, fourcc: number): Promise<void>;
+  detachFb(fbCookie: bigint): Promise<void>;
+  /** null disables the connector (the all-zero SET_CONFIG). */
+  setConfig(connector: number, config: ScanoutConfig | null): Promise<void>;
+  pageFlip(connector: number, fbCookie: bigint): Promise<void>;
+  /** Called for every frame-done event of a connector. */
+  onFrameDone(listener: (connector: number) => void): void;
+}

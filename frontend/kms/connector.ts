@@ -1,0 +1,83 @@
+// A connector per backend connector: type Virtual, its status and modes (from EDID on v2, else the store's
+// resolution, at 60 Hz as Linux computes it).
+import { CONNECTION, DRM_MODE_CONNECTOR_VIRTUAL, MODE_TYPE, OBJECT_TYPE } from '../../protocol/kms/constants.js';
+import type { ModeInfo } from '../../protocol/kms/mode-info.js';
+import type { ConnectorInfo } from '../../protocol/kms/ops.js';
+import { modeTiming, parseEdid } from '../../protocol/edid.js';
+import type { ConnectorConfig } from './backend.js';
+import type { ModeObject } from './mode-objects.js';
+
+const REFRESH_HZ = 60;
+
+export function modeFor(width: number, height: number, refresh: number): ModeInfo {
+  const t = modeTiming(width, height, refresh);
+  return {
+    clock: t.clock,
+    hdisplay: t.hdisplay,
+    hsync_start: t.hsyncStart,
+    hsync_end: t.hsyncEnd,
+    htotal: t.htotal,
+    hskew: 0,
+    vdisplay: t.vdisplay,
+    vsync_start: t.vsyncStart,
+    vsync_end: t.vsyncEnd,
+    vtotal: t.vtotal,
+    vscan: 0,
+    vrefresh: t.vrefresh,
+    flags: t.flags,
+    type: MODE_TYPE.PREFERRED | MODE_TYPE.DRIVER,
+    name: `${width}x${height}`,
+  };
+}
+
+export class Connector implements ModeObject {
+  readonly objectType = OBJECT_TYPE.CONNECTOR;
+  connected = true;
+  readonly modes: ModeInfo[];
+  readonly mmWidth: number;
+  readonly mmHeight: number;
+
+  constructor(
+    readonly id: number,
+    readonly encoderId: number,
+    readonly config: ConnectorConfig,
+  ) {
+    const edid = config.edid ? parseEdid(config.edid) : undefined;
+    const pref = edid?.preferred;
+    this.modes = [
+      pref
+        ? modeFor(pref.width, pref.height, pref.refresh)
+        : modeFor(config.width, config.height, REFRESH_HZ),
+    ];
+    this.mmWidth = edid?.widthMm ?? 0;
+    this.mmHeight = edid?.heightMm ?? 0;
+  }
+
+  get index(): number {
+    return this.config.index;
+  }
+
+  /** The size a mode must have to be shown: the visible area the backend offers. */
+  get width(): number {
+    return this.modes[0]!.hdisplay;
+  }
+
+  get height(): number {
+    return this.modes[0]!.vdisplay;
+  }
+
+  info(): ConnectorInfo {
+    return {
+      connector_id: this.id,
+      encoder_id: this.encoderId,
+      connector_type: DRM_MODE_CONNECTOR_VIRTUAL,
+      connector_type_id: this.index + 1,
+      connection: this.connected ? CONNECTION.CONNECTED : CONNECTION.DISCONNECTED,
+      mm_width: this.mmWidth,
+      mm_height: this.mmHeight,
+      subpixel: 1, // DRM_MODE_SUBPIXEL_UNKNOWN
+      modes: this.connected ? this.modes : [],
+      encoders: [this.encoderId],
+    };
+  }
+}

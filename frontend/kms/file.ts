@@ -1,0 +1,39 @@
+// One open file of the device (one client connection): its GEM handles, framebuffers, client caps and the
+// budget of its event queue.
+import { EVENT_SPACE } from '../../protocol/kms/constants.js';
+import { EVENT_SIZE } from '../../protocol/kms/event.js';
+import { pvError } from '../../shared/errors.js';
+import type { GemObject } from './gem.js';
+import type { Framebuffer } from './framebuffer.js';
+
+export class DrmFile {
+  readonly handles = new Map<number, GemObject>();
+  readonly fbs = new Set<Framebuffer>();
+  readonly clientCaps = new Map<number, number>();
+  private eventBytes = 0;
+
+  constructor(
+    readonly id: number,
+    private readonly sendEvent: (record: Uint8Array) => void,
+  ) {}
+
+  /** The lowest free handle ≥ 1, as the kernel's idr hands them out. */
+  newHandle(obj: GemObject): number {
+    let h = 1;
+    while (this.handles.has(h)) h++;
+    this.handles.set(h, obj);
+    return h;
+  }
+
+  /** Reserves room for one event, or ENOMEM past the kernel's 4096-byte budget (K-EV-07). */
+  reserveEvent(): void {
+    if (this.eventBytes + EVENT_SIZE > EVENT_SPACE) throw pvError('ENOMEM', 'event queue budget exhausted');
+    this.eventBytes += EVENT_SIZE;
+  }
+
+  /** Sends a reserved event and frees its room. */
+  deliver(record: Uint8Array): void {
+    this.eventBytes -= EVENT_SIZE;
+    this.sendEvent(record);
+  }
+}

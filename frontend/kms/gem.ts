@@ -1,0 +1,31 @@
+// GEM objects: a dumb buffer's memfd and its dbuf on the backend. Handles (per file) and framebuffers hold
+// references; the last one destroys the dbuf and lets go of the pages.
+import type { Segment } from '../../shared/shm.js';
+
+export class GemObject {
+  private refs = 0;
+
+  constructor(
+    readonly seg: Segment,
+    readonly cookie: bigint,
+    readonly width: number,
+    readonly height: number,
+    readonly bpp: number,
+    readonly pitch: number,
+    readonly size: number,
+    private readonly onFree: (obj: GemObject) => void,
+  ) {}
+
+  get references(): number {
+    return this.refs;
+  }
+
+  get(): this {
+    this.refs++;
+    return this;
+  }
+
+  put(): void {
+    if (--this.refs === 0) this.onFree(this);
+  }
+}

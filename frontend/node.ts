@@ -1,0 +1,53 @@
+// The device node: `cardN`, a Unix SOCK_SEQPACKET socket in the device directory. One connection is one open
+// file of the device; requests of a file run one at a time, in order, as ioctls on one fd would.
+import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { Channel, Listener } from '../shared/channel.js';
+import * as native from '../shared/native/index.js';
+import { logger } from '../shared/log.js';
+import type { KmsDevice } from './kms/device.js';
+import { runIoctl } from './kms/ioctl.js';
+
+const log = logger('node');
+
+export class DeviceNode {
+  readonly path: string;
+  private readonly listener: Listener;
+  private readonly channels = new Set<Channel>();
+
+  constructor(dir: string, readonly name: string, private readonly device: KmsDevice) {
+    this.path = join(dir, name);
+    this.listener = new Listener(this.path, (ch) => this.serve(ch));
+    chmodSync(this.path, 0o600);
+  }
+
+  get openFiles(): number {
+    return this.channels.size;
+  }
+
+  private serve(ch: Channel): void {
+    this.channels.add(ch);
+    const file = this.device.open((record) => {
+      if (ch.isOpen) ch.send({ ev: Buffer.from(record.buffer, record.byteOffset, record.byteLength) });
+    });
+    let chain: Promise<void> = Promise.resolve();
+    ch.on('message', (msg, fds) => {
+      for (const fd of fds) native.close(fd); // no request carries fds yet
+      chain = chain.then(async () => {
+        const reply = await runIoctl(this.device, file, msg);
+        if (!reply) return ch.close();
+        if (ch.isOpen) ch.send(reply.packet as unknown as Record<string, unknown>, reply.fds);
+      });
+    });
+    ch.on('close', (err) => {
+      if (err) log.debug(`client connection closed: ${err.message}`);
+      this.channels.delete(ch);
+      chain = chain.then(() => this.device.close(file));
+    });
+  }
+
+  close(): void {
+    this.listener.close();
+    for (const ch of this.channels) ch.close();
+  }
+}

@@ -1,0 +1,48 @@
+// The 32-byte event records a client reads from the device (drm_event_vblank layout, little-endian): type, length,
+// user_data, tv_sec, tv_usec, sequence, crtc_id.
+export const EVENT_SIZE = 32;
+
+export interface VblankEvent {
+  type: number;
+  userData: bigint;
+  tvSec: number;
+  tvUsec: number;
+  sequence: number;
+  crtcId: number;
+}
+
+export function encodeVblankEvent(e: VblankEvent): Uint8Array {
+  const out = new Uint8Array(EVENT_SIZE);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, e.type, true);
+  dv.setUint32(4, EVENT_SIZE, true);
+  dv.setBigUint64(8, BigInt.asUintN(64, e.userData), true);
+  dv.setUint32(16, e.tvSec >>> 0, true);
+  dv.setUint32(20, e.tvUsec >>> 0, true);
+  dv.setUint32(24, e.sequence >>> 0, true);
+  dv.setUint32(28, e.crtcId >>> 0, true);
+  return out;
+}
+
+/** Decodes every whole event in a read buffer, in order. */
+export function decodeEvents(bytes: Uint8Array): VblankEvent[] {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: VblankEvent[] = [];
+  for (let off = 0; off + 8 <= bytes.length; ) {
+    const type = dv.getUint32(off, true);
+    const length = dv.getUint32(off + 4, true);
+    if (length < 8 || off + length > bytes.length) break;
+    if (length >= EVENT_SIZE) {
+      out.push({
+        type,
+        userData: dv.getBigUint64(off + 8, true),
+        tvSec: dv.getUint32(off + 16, true),
+        tvUsec: dv.getUint32(off + 20, true),
+        sequence: dv.getUint32(off + 24, true),
+        crtcId: dv.getUint32(off + 28, true),
+      });
+    }
+    off += length;
+  }
+  return out;
+}

@@ -1,0 +1,145 @@
+// A message channel over a Unix SOCK_SEQPACKET socket: one msgpack-encoded map per packet, fds riding along
+// with SCM_RIGHTS. Both the control channel (frontend ↔ backend) and the device node (client ↔ frontend) use it.
+import { EventEmitter } from 'node:events';
+import { rmSync } from 'node:fs';
+import msgpack from 'msgpack-lite';
+import * as native from './native/index.js';
+import { pvError, type ErrnoLike } from './errors.js';
+
+/** Largest packet either side accepts; bigger ones are a protocol error (EMSGSIZE). */
+export const MAX_PACKET = 256 * 1024;
+
+export type Message = Record<string, unknown>;
+
+interface Queued {
+  data: Buffer;
+  fds: number[]; // duplicates owned by the queue, closed once sent
+}
+
+export interface ChannelEvents {
+  message: [msg: Message, fds: number[]];
+  close: [err: ErrnoLike | undefined];
+}
+
+/**
+ * Owns the socket fd. Received fds belong to the 'message' listener, which must close the ones it does not keep.
+ * A peer that sends something undecodable gets the channel closed with EPROTO: it can never crash this process.
+ */
+export class Channel extends EventEmitter<ChannelEvents> {
+  private readonly watcher: native.Watcher;
+  private readonly queue: Queued[] = [];
+  private closed = false;
+
+  constructor(readonly fd: number) {
+    super();
+    this.watcher = native.watch(fd, 'r', (err, readable, writable) => {
+      if (err) return this.close(err);
+      if (writable) this.flush();
+      if (readable) this.drain();
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Sends one message; fds are duplicated if the packet has to wait, so the caller may close its own at once. */
+  send(msg: Message, fds: number[] = []): void {
+    if (this.closed) throw pvError('EPIPE', 'channel is closed');
+    const data = msgpack.encode(msg);
+    if (data.length > MAX_PACKET) throw pvError('EMSGSIZE', `message of ${data.length} bytes exceeds ${MAX_PACKET}`);
+    if (this.queue.length === 0 && this.trySend(data, fds)) return;
+    this.queue.push({ data, fds: fds.map((fd) => native.dup(fd)) });
+    this.watcher.set('rw');
+  }
+
+  close(err?: ErrnoLike): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.watcher.close();
+    for (const q of this.queue.splice(0)) for (const fd of q.fds) native.close(fd);
+    native.close(this.fd);
+    this.emit('close', err);
+  }
+
+  private trySend(data: Buffer, fds: number[]): boolean {
+    try {
+      return native.send(this.fd, data, fds);
+    } catch (e) {
+      this.close(e as ErrnoLike);
+      return true; // nothing more can be sent; the close event tells the owner
+    }
+  }
+
+  private flush(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      const head = this.queue[0]!;
+      if (!this.trySend(head.data, head.fds)) return;
+      this.queue.shift();
+      for (const fd of head.fds) native.close(fd);
+    }
+    if (!this.closed) this.watcher.set('r');
+  }
+
+  private drain(): void {
+    // Bounded so that one chatty peer cannot starve the rest of the event loop.
+    for (let n = 0; n < 64 && !this.closed; n++) {
+      let got: native.Received | null;
+      try {
+        got = native.recv(this.fd, MAX_PACKET);
+      } catch (e) {
+        return this.close(e as ErrnoLike);
+      }
+      if (got === null) return;
+      if (got.data.length === 0) return this.close();
+      let msg: unknown;
+      try {
+        msg = msgpack.decode(got.data);
+      } catch {
+        msg = undefined;
+      }
+      if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+        for (const fd of got.fds) native.close(fd);
+        return this.close(pvError('EPROTO', 'peer sent a packet that is not a msgpack map'));
+      }
+      this.emit('message', msg as Message, got.fds);
+    }
+  }
+}
+
+/** Connects to a listening SEQPACKET socket and wraps it. */
+export function connectChannel(path: string): Channel {
+  return new Channel(native.connect(path));
+}
+
+/** Accepts connections on a listening socket until closed; each becomes a Channel. */
+export class Listener {
+  private readonly watcher: native.Watcher;
+  private readonly fd: number;
+  private closed = false;
+
+  constructor(readonly path: string, onChannel: (ch: Channel) => void, backlog = 64) {
+    this.fd = native.listen(path, backlog);
+    this.watcher = native.watch(this.fd, 'r', (err) => {
+      if (err || this.closed) return;
+      for (;;) {
+        let fd: number | null;
+        try {
+          fd = native.accept(this.fd);
+        } catch {
+          return; // e.g. ECONNABORTED or EMFILE: the next readiness tries again
+        }
+        if (fd === null) return;
+        onChannel(new Channel(fd));
+      }
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.watcher.close();
+    native.close(this.fd);
+    rmSync(this.path, { force: true });
+  }
+}

@@ -1,0 +1,195 @@
+// Typed entry point to the native addon (build/Release/pvdisplay_native.node): memfds, shared mappings, the SIGBUS
+// guard, SOCK_SEQPACKET sockets with fd passing, eventfds and fd watchers on the Node loop. Everything that fails
+// throws a NativeError (errno-style `code`, positive `errno`, `syscall`). See shared/native/*.cc for the details.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+}
+
+export interface Received {
+  data: Buffer;
+  fds: number[];
+}
+
+export type PollEvents = 'r' | 'w' | 'rw';
+
+export interface Watcher {
+  /** Changes the events watched; does nothing once closed. */
+  set(events: PollEvents): void;
+  /** Stops watching; the callback is never called again. Idempotent. Close the watcher before closing its fd. */
+  close(): void;
+}
+
+export interface SealBits {
+  SEAL: number;
+  SHRINK: number;
+  GROW: number;
+  WRITE: number;
+  FUTURE_WRITE: number;
+}
+
+interface Addon {
+  PAGE_SIZE: number;
+  SEAL: SealBits;
+  memfdCreate(name: string, size: number, allowSealing: boolean): number;
+  addSeals(fd: number, seals: number): void;
+  getSeals(fd: number): number;
+  isMemfd(fd: number): boolean;
+  truncate(fd: number, size: number): void;
+  punchHole(fd: number, offset: number, length: number): void;
+  fileSize(fd: number): number;
+  dup(fd: number): number;
+  close(fd: number): void;
+  map(fd: number, offset: number, length: number, writable: boolean): ArrayBuffer;
+  unmap(buf: ArrayBuffer): void;
+  liveMappings(): number;
+  guard(buf: ArrayBuffer): void;
+  guardFaults(buf: ArrayBuffer): number;
+  listen(path: string, backlog: number): number;
+  connect(path: string): number;
+  accept(fd: number): number | null;
+  socketPair(): [number, number];
+  send(fd: number, data: Uint8Array, fds: number[]): boolean;
+  recv(fd: number, maxBytes: number): Received | null;
+  peerCred(fd: number): { pid: number; uid: number; gid: number };
+  watch(
+    fd: number,
+    events: PollEvents,
+    cb: (err: NativeError | null, readable: boolean, writable: boolean) => void,
+  ): Watcher;
+  eventfd(initial: number): number;
+  eventfdWrite(fd: number, value: number): void;
+  eventfdRead(fd: number): number;
+}
+
+/** The package root: the first directory above this file holding binding.gyp (works from source and from dist/). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'binding.gyp'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`pvdisplay: no binding.gyp above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+}
+
+const addonPath = join(packageRoot(), 'build', 'Release', 'pvdisplay_native.node');
+const addon = createRequire(import.meta.url)(addonPath) as Addon;
+
+/** sysconf(_SC_PAGESIZE); map() offsets must be multiples of it. */
+export const PAGE_SIZE: number = addon.PAGE_SIZE;
+/** F_SEAL_* bits for addSeals / getSeals. */
+export const SEAL: SealBits = addon.SEAL;
+
+// Every fd created here is O_CLOEXEC; sockets and eventfds are O_NONBLOCK.
+
+/** memfd_create(MFD_CLOEXEC [| MFD_ALLOW_SEALING]) + ftruncate(size). */
+export function memfdCreate(name: string, size: number, allowSealing: boolean): number {
+  return addon.memfdCreate(name, size, allowSealing);
+}
+/** fcntl(F_ADD_SEALS). */
+export function addSeals(fd: number, seals: number): void {
+  addon.addSeals(fd, seals);
+}
+/** fcntl(F_GET_SEALS); EINVAL for files that do not support seals. */
+export function getSeals(fd: number): number {
+  return addon.getSeals(fd);
+}
+/** True iff fd is a regular file whose /proc/self/fd link starts with "/memfd:". */
+export function isMemfd(fd: number): boolean {
+  return addon.isMemfd(fd);
+}
+/** ftruncate. */
+export function truncate(fd: number, size: number): void {
+  addon.truncate(fd, size);
+}
+/** fallocate(PUNCH_HOLE | KEEP_SIZE): the range reads as zeros, the size is unchanged. */
+export function punchHole(fd: number, offset: number, length: number): void {
+  addon.punchHole(fd, offset, length);
+}
+/** fstat st_size. */
+export function fileSize(fd: number): number {
+  return addon.fileSize(fd);
+}
+/** fcntl(F_DUPFD_CLOEXEC). */
+export function dup(fd: number): number {
+  return addon.dup(fd);
+}
+export function close(fd: number): void {
+  addon.close(fd);
+}
+/**
+ * MAP_SHARED mapping as an external ArrayBuffer (unmapped by unmap() or when garbage collected). Writing into a
+ * read-only (writable=false) mapping from JS is a SIGSEGV, so only read such buffers.
+ */
+export function map(fd: number, offset: number, length: number, writable: boolean): ArrayBuffer {
+  return addon.map(fd, offset, length, writable);
+}
+/** Detaches the ArrayBuffer (byteLength becomes 0), then munmaps; EINVAL if it is not a live mapping. */
+export function unmap(buf: ArrayBuffer): void {
+  addon.unmap(buf);
+}
+/** Mappings made by map() and not yet unmapped (explicitly or by GC), across the whole process. */
+export function liveMappings(): number {
+  return addon.liveMappings();
+}
+/** Registers a live mapping with the SIGBUS guard: faults in it then read zeros instead of killing the process. */
+export function guard(buf: ArrayBuffer): void {
+  addon.guard(buf);
+}
+/** SIGBUS faults the guard absorbed in this mapping (0 = none, or not guarded). */
+export function guardFaults(buf: ArrayBuffer): number {
+  return addon.guardFaults(buf);
+}
+/** AF_UNIX SOCK_SEQPACKET bind + listen; EADDRINUSE if the path exists. */
+export function listen(path: string, backlog: number): number {
+  return addon.listen(path, backlog);
+}
+/** AF_UNIX SOCK_SEQPACKET connect (completes immediately; EAGAIN if the listener's backlog is full). */
+export function connect(path: string): number {
+  return addon.connect(path);
+}
+/** accept4; null when no connection is pending. */
+export function accept(fd: number): number | null {
+  return addon.accept(fd);
+}
+export function socketPair(): [number, number] {
+  return addon.socketPair();
+}
+/** One packet with SCM_RIGHTS fds (at most 253); false when the socket is full (EAGAIN). Empty data is EINVAL. */
+export function send(fd: number, data: Uint8Array, fds: number[]): boolean {
+  return addon.send(fd, data, fds);
+}
+/** One packet; null when none is queued; data.length 0 means EOF. Truncation throws EMSGSIZE (fds closed). */
+export function recv(fd: number, maxBytes: number): Received | null {
+  return addon.recv(fd, maxBytes);
+}
+/** SO_PEERCRED of a connected socket. */
+export function peerCred(fd: number): { pid: number; uid: number; gid: number } {
+  return addon.peerCred(fd);
+}
+/** Watches fd readiness on the Node loop; a hang-up is reported as readable. Keeps the loop alive until closed. */
+export function watch(
+  fd: number,
+  events: PollEvents,
+  cb: (err: NativeError | null, readable: boolean, writable: boolean) => void,
+): Watcher {
+  return addon.watch(fd, events, cb);
+}
+/** eventfd(initial, EFD_NONBLOCK | EFD_CLOEXEC). */
+export function eventfd(initial: number): number {
+  return addon.eventfd(initial);
+}
+export function eventfdWrite(fd: number, value: number): void {
+  addon.eventfdWrite(fd, value);
+}
+/** Reads and clears the counter; 0 when it was 0. */
+export function eventfdRead(fd: number): number {
+  return addon.eventfdRead(fd);
+}

@@ -1,0 +1,81 @@
+// Shared-memory segments: a memfd and this process's mapping of it, shared with the peer by passing the fd.
+import * as native from './native/index.js';
+import { pvError } from './errors.js';
+
+export const PAGE = 4096;
+
+export function pagesFor(bytes: number): number {
+  return Math.ceil(bytes / PAGE);
+}
+
+export class Segment {
+  readonly bytes: Uint8Array;
+  private mapping: ArrayBuffer | undefined;
+  private refs = 1;
+
+  private constructor(
+    readonly id: number,
+    readonly fd: number,
+    readonly size: number,
+    mapping: ArrayBuffer | undefined,
+  ) {
+    this.mapping = mapping;
+    this.bytes = mapping ? new Uint8Array(mapping) : new Uint8Array(0);
+  }
+
+  /**
+   * A new zero-filled segment of `size` bytes (rounded up to whole pages). `mapped` false leaves it unmapped
+   * here: the frontend never touches pixels, it only hands buffers on.
+   */
+  static create(id: number, name: string, size: number, mapped = true): Segment {
+    const rounded = pagesFor(Math.max(size, 1)) * PAGE;
+    const fd = native.memfdCreate(name, rounded, true);
+    try {
+      return new Segment(id, fd, rounded, mapped ? native.map(fd, 0, rounded, true) : undefined);
+    } catch (e) {
+      native.close(fd);
+      throw e;
+    }
+  }
+
+  /**
+   * Maps a segment a peer handed over. The mapping is registered with the SIGBUS guard: the peer may truncate
+   * its memfd at any time, and that must never kill this process.
+   */
+  static adopt(id: number, fd: number, size: number): Segment {
+    if (!Number.isSafeInteger(size) || size <= 0 || size % PAGE !== 0) {
+      throw pvError('EINVAL', `segment ${id}: size ${size} is not a positive multiple of ${PAGE}`);
+    }
+    const actual = native.fileSize(fd);
+    if (actual < size) throw pvError('EINVAL', `segment ${id}: file holds ${actual} bytes, peer claims ${size}`);
+    const mapping = native.map(fd, 0, size, true);
+    native.guard(mapping);
+    return new Segment(id, fd, size, mapping);
+  }
+
+  get pages(): number {
+    return this.size / PAGE;
+  }
+
+  /** True once a peer's truncation faulted in this mapping (its pages now read as zeros). */
+  get faulted(): boolean {
+    return this.mapping !== undefined && native.guardFaults(this.mapping) > 0;
+  }
+
+  page(index: number): Uint8Array {
+    return this.bytes.subarray(index * PAGE, (index + 1) * PAGE);
+  }
+
+  retain(): this {
+    this.refs++;
+    return this;
+  }
+
+  /** Drops one reference; the last one unmaps and closes the fd. */
+  release(): void {
+    if (--this.refs !== 0) return;
+    if (this.mapping) native.unmap(this.mapping);
+    this.mapping = undefined;
+    native.close(this.fd);
+  }
+}

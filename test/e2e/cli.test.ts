@@ -1,0 +1,48 @@
+// The command line as a user meets it: help texts, `info`, and a clean stop on Ctrl-C with no sockets left.
+import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { run, startPair } from '../../cli/processes.js';
+
+describe('pvdisplay CLI', () => {
+  it.each(['backend', 'frontend', 'demo', 'info', 'pattern'])('%s --help describes its options', async (cmd) => {
+    const p = run([cmd, '--help']);
+    expect((await p.exited()).code).toBe(0);
+    expect(p.lines.join('\n')).toMatch(/Usage: pvdisplay/);
+    expect(p.lines.join('\n')).toMatch(/--runtime-dir|--frames/);
+  });
+
+  it('info prints connectors, modes, CRTCs, planes and formats; --json for scripts', async () => {
+    const pair = await startPair({ connectors: '1024x768,640x480' });
+    try {
+      const text = run(['info', '--runtime-dir', pair.dir]);
+      expect((await text.exited()).code).toBe(0);
+      const out = text.lines.join('\n');
+      expect(out).toMatch(/Virtual-1\s+connected/);
+      expect(out).toMatch(/1024x768 60 Hz/);
+      expect(out).toMatch(/640x480 60 Hz/);
+      expect(out).toMatch(/formats: RG16 RG24 XR24 AR24 XR12 AR12 XR15 AR15 YUYV/);
+      const json = run(['info', '--runtime-dir', pair.dir, '--json']);
+      expect((await json.exited()).code).toBe(0);
+      const info = JSON.parse(json.lines.join('\n')) as { connectors: unknown[]; crtcs: unknown[]; planes: unknown[] };
+      expect([info.connectors.length, info.crtcs.length, info.planes.length]).toEqual([2, 2, 2]);
+    } finally {
+      await pair.stop();
+    }
+  });
+
+  it('info on a missing device is a clear ENOENT', async () => {
+    const p = run(['info', '--runtime-dir', '/nonexistent-pvdisplay']);
+    expect((await p.exited()).code).toBe(1);
+    expect(p.lines.join('\n')).toMatch(/ENOENT/);
+  });
+
+  it('Ctrl-C stops backend and frontend cleanly, leaving no sockets', async () => {
+    const pair = await startPair();
+    expect(await pair.frontend.stop('SIGINT')).toEqual({ code: 0, signal: null });
+    expect(await pair.backend.stop('SIGINT')).toEqual({ code: 0, signal: null });
+    expect(existsSync(join(pair.dir, 'backend.sock'))).toBe(false);
+    expect(existsSync(join(pair.dir, 'admin.sock'))).toBe(false);
+    expect(readdirSync(join(pair.dir, 'dri'))).toEqual([]);
+  });
+});

@@ -1,0 +1,100 @@
+// Page flips through the client library against real frontend and backend processes: one event per flip, in
+// order, with the user data, CRTC, increasing sequence and monotonic timestamps; no fd leak over 10,000 flips.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Card } from '../../frontend/client/card.js';
+import { findOutput, type Output } from '../../frontend/client/output.js';
+import { XRGB8888 } from '../../protocol/formats.js';
+import { EVENT_TYPE } from '../../protocol/kms/constants.js';
+import { fdCount, startPair, type Pair } from '../../cli/processes.js';
+
+async function setup(card: Card): Promise<{ out: Output; fbs: number[] }> {
+  const out = await findOutput(card, 0);
+  const { hdisplay: w, vdisplay: h } = out.mode;
+  const fbs: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const d = await card.createDumb(w, h, 32);
+    fbs.push(await card.addFb2(w, h, XRGB8888.fourcc, d.handle, d.pitch));
+  }
+  await card.setCrtc(out.crtcId, fbs[0]!, 0, 0, [out.connector.connector_id], out.mode);
+  return { out, fbs };
+}
+
+describe('page flips (unpaced)', () => {
+  let pair: Pair;
+  let card: Card;
+  beforeAll(async () => {
+    pair = await startPair({ connectors: '640x480', unpaced: true });
+    card = Card.open(pair.card);
+  });
+  afterAll(async () => {
+    card?.close();
+    await pair?.stop();
+  });
+
+  it('one hundred flips in a row each deliver one event, in order', async () => {
+    const { out, fbs } = await setup(card);
+    const events = [];
+    let lastSeq = -1;
+    for (let n = 1; n <= 100; n++) {
+      await card.pageFlip(out.crtcId, fbs[n % 2]!, BigInt(n) * 0x100000001n);
+      const ev = await card.nextEvent();
+      events.push(ev);
+      expect(ev.type).toBe(EVENT_TYPE.FLIP_COMPLETE);
+      expect(ev.userData).toBe(BigInt(n) * 0x100000001n);
+      expect(ev.crtcId).toBe(out.crtcId);
+      expect(ev.sequence).toBeGreaterThan(lastSeq);
+      lastSeq = ev.sequence;
+    }
+    const ts = events.map((e) => e.tvSec * 1e6 + e.tvUsec);
+    expect(ts.every((t, i) => i === 0 || t >= ts[i - 1]!)).toBe(true);
+    // No extra event sneaks in after the hundredth.
+    await expect(card.nextEvent(300)).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+  });
+
+  it('a second flip before the first completes is EBUSY', async () => {
+    const { out, fbs } = await setup(card);
+    const first = card.pageFlip(out.crtcId, fbs[1]!, 1n);
+    const second = card.pageFlip(out.crtcId, fbs[0]!, 2n);
+    await first;
+    await expect(second).rejects.toMatchObject({ code: 'EBUSY', errno: 16 });
+    expect((await card.nextEvent()).userData).toBe(1n);
+  });
+
+  it('10,000 flips leave fd counts of both processes where they were', async () => {
+    const { out, fbs } = await setup(card);
+    const pids = [pair.frontend.child.pid!, pair.backend.child.pid!];
+    const warm = async (count: number, from: number) => {
+      for (let n = from; n < from + count; n++) {
+        await card.pageFlip(out.crtcId, fbs[n % 2]!, BigInt(n));
+        await card.nextEvent();
+      }
+    };
+    await warm(100, 0);
+    const before = pids.map(fdCount);
+    await warm(10_000, 100);
+    expect(pids.map(fdCount)).toEqual(before);
+  });
+});
+
+describe('paced flips', () => {
+  it('complete at the 60 Hz vblank grid', async () => {
+    const pair = await startPair({ connectors: '320x240' });
+    const card = Card.open(pair.card);
+    try {
+      const { out, fbs } = await setup(card);
+      const stamps: number[] = [];
+      for (let n = 0; n < 30; n++) {
+        await card.pageFlip(out.crtcId, fbs[n % 2]!, BigInt(n));
+        const ev = await card.nextEvent();
+        stamps.push(ev.tvSec * 1e6 + ev.tvUsec);
+      }
+      const gaps = stamps.slice(1).map((t, i) => t - stamps[i]!);
+      const median = gaps.sort((a, b) => a - b)[Math.floor(gaps.length / 2)]!;
+      expect(median).toBeGreaterThan(12_000);
+      expect(median).toBeLessThan(22_000);
+    } finally {
+      card.close();
+      await pair.stop();
+    }
+  });
+});

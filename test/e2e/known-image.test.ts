@@ -1,0 +1,45 @@
+// A client process draws a known image and flips it: the backend's CRC of the scanned-out frame equals the CRC of
+// the client's pixels, and the backend's PNG snapshot holds exactly those pixels.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { adminCall } from '../../cli/admin-client.js';
+import { decodePng } from '../../shared/pixels/png.js';
+import { knownImagePixel } from '../../shared/pixels/pattern.js';
+import { run, startPair, type Pair } from '../../cli/processes.js';
+
+describe('one frame end to end', () => {
+  let pair: Pair;
+  beforeAll(async () => {
+    pair = await startPair({ connectors: '320x200', crcLog: true });
+  });
+  afterAll(async () => pair?.stop());
+
+  it('backend CRC and snapshot equal the client image', async () => {
+    const client = run(['pattern', '--runtime-dir', pair.dir, '--image', 'known:42']);
+    const line = await client.waitLine(/shown known image/);
+    expect((await client.exited()).code).toBe(0);
+    const clientCrc = /crc (0x[0-9a-f]{8})/.exec(line)![1]!;
+    // The backend logs the CRC of every frame it scanned out; the flipped known image is among them.
+    await pair.backend.waitLine(new RegExp(`crc 1/0 \\d+ ${clientCrc}`));
+
+    const path = join(pair.dir, 'snap.png');
+    const snap = await adminCall<{ width: number; height: number; crc: number }>(pair.admin, { cmd: 'snapshot', connector: 0, path });
+    expect(`0x${snap.crc.toString(16).padStart(8, '0')}`).toBe(clientCrc);
+    const png = decodePng(readFileSync(path));
+    expect([png.width, png.height]).toEqual([320, 200]);
+    let mismatches = 0;
+    for (let y = 0; y < 200; y++) {
+      for (let x = 0; x < 320; x++) {
+        const px = knownImagePixel(42, x, y);
+        const i = (y * 320 + x) * 4;
+        if (png.rgba[i] !== ((px >>> 16) & 0xff) || png.rgba[i + 1] !== ((px >>> 8) & 0xff) || png.rgba[i + 2] !== (px & 0xff)) mismatches++;
+      }
+    }
+    expect(mismatches).toBe(0);
+  });
+
+  it('a snapshot of a connector that shows nothing is ENODEV', async () => {
+    await expect(adminCall(pair.admin, { cmd: 'snapshot', connector: 3, path: join(pair.dir, 'x.png') })).rejects.toMatchObject({ code: 'ENODEV' });
+  });
+});

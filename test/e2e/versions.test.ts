@@ -1,0 +1,41 @@
+// v1 and v2 peers interoperate in every pairing: the chosen version is the highest common one; with v2 the
+// connector's mode and size come from GET_EDID, with v1 from the store's resolution.
+import { describe, expect, it } from 'vitest';
+import { Card } from '../../frontend/client/card.js';
+import { findOutput } from '../../frontend/client/output.js';
+import { XRGB8888 } from '../../protocol/formats.js';
+import { startPair } from '../../cli/processes.js';
+
+const pairings = [
+  { backend: '1,2', frontend: '1,2', expect: 2 },
+  { backend: '1', frontend: '1,2', expect: 1 },
+  { backend: '1,2', frontend: '1', expect: 1 },
+  { backend: '2', frontend: '2', expect: 2 },
+];
+
+describe.each(pairings)('backend v$backend with frontend v$frontend', (p) => {
+  it(`negotiates v${p.expect}, shows the mode and flips`, async () => {
+    const pair = await startPair({ connectors: '800x600', backendVersions: p.backend, frontendVersions: p.frontend, unpaced: true });
+    const card = Card.open(pair.card);
+    try {
+      expect(pair.frontend.lines.join('\n')).toContain(`displif v${p.expect}`);
+      const out = await findOutput(card, 0);
+      expect([out.mode.hdisplay, out.mode.vdisplay, out.mode.vrefresh]).toEqual([800, 600, 60]);
+      // Only the EDID (v2) carries a physical size.
+      if (p.expect === 2) expect(out.connector.mm_width).toBeGreaterThan(0);
+      else expect(out.connector.mm_width).toBe(0);
+      const d = await card.createDumb(800, 600, 32);
+      const fb = await card.addFb2(800, 600, XRGB8888.fourcc, d.handle, d.pitch);
+      await card.setCrtc(out.crtcId, fb, 0, 0, [out.connector.connector_id], out.mode);
+      await card.pageFlip(out.crtcId, fb, 5n);
+      expect((await card.nextEvent()).userData).toBe(5n);
+    } finally {
+      card.close();
+      await pair.stop();
+    }
+  });
+});
+
+it('a frontend that shares no version with the backend fails clearly', async () => {
+  await expect(startPair({ backendVersions: '1', frontendVersions: '2' })).rejects.toThrow(/no common protocol version|exited/);
+});

@@ -1,0 +1,67 @@
+// Test helper: loads the displif spec JSON (shared/spec beside the repository) and converts its vectors.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function repoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('package.json not found above the test');
+    dir = parent;
+  }
+  return dir;
+}
+
+export type FieldValue = number | string;
+
+export interface Vector {
+  name: string;
+  description: string;
+  fields: Record<string, FieldValue>;
+  length: number;
+  hex: string;
+}
+
+export interface StructField {
+  name: string;
+  offset: number;
+  size: number;
+  type: string;
+}
+
+export interface SpecFile {
+  version: string;
+  constants: Record<string, unknown>;
+  structs: Record<string, { size: number; fields: StructField[] }>;
+  ring: {
+    slots: number;
+    after_SHARED_RING_INIT: { header_hex: string; req_prod: number; req_event: number; rsp_prod: number; rsp_event: number };
+    event_ring: Record<string, number | string>;
+    notify_examples: { old_prod: number; new_prod: number; event: number; notify: boolean }[];
+  };
+  vectors: Vector[];
+}
+
+export function loadSpec(version: 1 | 2): SpecFile {
+  const file = path.resolve(repoRoot(), '../shared/spec', `displif-v${version}.json`);
+  return JSON.parse(readFileSync(file, 'utf8')) as SpecFile;
+}
+
+export function fromHex(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
+}
+
+export function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** snake_case spec fields → the codec's camelCase fields; cookies become bigint. */
+export function camelFields(fields: Record<string, FieldValue>): Record<string, number | bigint> {
+  const out: Record<string, number | bigint> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    out[camel] = key.endsWith('_cookie') ? BigInt(value) : Number(value);
+  }
+  return out;
+}
