@@ -17,6 +17,8 @@
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],
+      # Never unload the addon: the process-wide SIGBUS handler and its table live in it, and a worker thread
+      # would otherwise dlclose it at exit while the handler stays installed.
       "ldflags": ["-Wl,-z,nodelete"]
     }
   ]

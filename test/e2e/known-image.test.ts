@@ -16,9 +16,9 @@ describe('one frame end to end', () => {
   afterAll(async () => pair?.stop());
 
   it('backend CRC and snapshot equal the client image', async () => {
-    const client = run(['pattern', '--runtime-dir', pair.dir, '--image', 'known:42']);
+    // --hold keeps the device open: closing it would remove the fb and turn the output off, as in the kernel.
+    const client = run(['pattern', '--runtime-dir', pair.dir, '--image', 'known:42', '--hold']);
     const line = await client.waitLine(/shown known image/);
-    expect((await client.exited()).code).toBe(0);
     const clientCrc = /crc (0x[0-9a-f]{8})/.exec(line)![1]!;
     // The backend logs the CRC of every frame it scanned out; the flipped known image is among them.
     await pair.backend.waitLine(new RegExp(`crc 1/0 \\d+ ${clientCrc}`));
@@ -37,6 +37,15 @@ describe('one frame end to end', () => {
       }
     }
     expect(mismatches).toBe(0);
+    expect(await client.stop('SIGINT')).toEqual({ code: 0, signal: null });
+    // With the client gone its framebuffers are removed and the connector soon shows nothing.
+    let last: unknown;
+    for (let i = 0; i < 100; i++) {
+      last = await adminCall(pair.admin, { cmd: 'snapshot', connector: 0, path }).catch((e: unknown) => e);
+      if ((last as { code?: string }).code === 'ENODEV') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(last).toMatchObject({ code: 'ENODEV' });
   });
 
   it('a snapshot of a connector that shows nothing is ENODEV', async () => {
