@@ -233,6 +233,7 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
   }
 
   private disconnect(): void {
+    for (const r of this.rings) r.close();
     this.display?.close();
     this.display = undefined;
     this.rings = [];

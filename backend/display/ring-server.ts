@@ -17,7 +17,9 @@ export class RingServer {
   private readonly ring: BackRing;
   private readonly events: EventProducer;
   private nextEventId = 0;
-  droppedEvents = 0;
+  /** Frame-done events the page had no room for yet; a dropped one would cost Linux a 3100 ms timeout. */
+  private readonly backlog: bigint[] = [];
+  private retry: NodeJS.Timeout | undefined;
 
   constructor(
     readonly connector: number,
@@ -53,13 +55,35 @@ export class RingServer {
   }
 
   frameDone(fbCookie: bigint): void {
-    const pkt = encodeEvent({ kind: 'pgFlip', id: this.nextEventId, type: EVT_PG_FLIP, fbCookie }, this.version);
-    if (!this.events.send(pkt)) {
-      this.droppedEvents++;
-      log.warn(`connector ${this.connector}: event ring full, frame-done dropped`);
-      return;
+    this.backlog.push(fbCookie);
+    this.flushEvents();
+  }
+
+  /**
+   * Sends queued events in order. The page refuses one while 63 are unconsumed (or, at the 2^32 index wrap, while
+   * the next slot still holds one), and the frontend does not kick when it consumes, so retry on a short timer.
+   */
+  private flushEvents(): void {
+    let sent = false;
+    while (this.backlog.length > 0) {
+      const pkt = encodeEvent({ kind: 'pgFlip', id: this.nextEventId, type: EVT_PG_FLIP, fbCookie: this.backlog[0]! }, this.version);
+      if (!this.events.send(pkt)) break;
+      this.backlog.shift();
+      this.nextEventId = (this.nextEventId + 1) & 0xffff;
+      sent = true;
     }
-    this.nextEventId = (this.nextEventId + 1) & 0xffff;
-    this.evtChannel.notify();
+    if (sent) this.evtChannel.notify();
+    if (this.backlog.length > 0 && !this.retry) {
+      log.debug(`connector ${this.connector}: event page full, ${this.backlog.length} frame-done event(s) waiting`);
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        this.flushEvents();
+      }, 1);
+    }
+  }
+
+  close(): void {
+    clearTimeout(this.retry);
+    this.backlog.length = 0;
   }
 }

@@ -5,7 +5,13 @@ import { Card } from '../../frontend/client/card.js';
 import { findOutput, type Output } from '../../frontend/client/output.js';
 import { XRGB8888 } from '../../protocol/formats.js';
 import { EVENT_TYPE } from '../../protocol/kms/constants.js';
+import { readFileSync } from 'node:fs';
 import { fdCount, startPair, type Pair } from '../../cli/processes.js';
+
+/** Shared-memory mappings of a process: lines of /proc/PID/maps backed by a memfd. */
+function memfdMappings(pid: number): number {
+  return readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').filter((l) => l.includes('/memfd:')).length;
+}
 
 async function setup(card: Card): Promise<{ out: Output; fbs: number[] }> {
   const out = await findOutput(card, 0);
@@ -60,7 +66,7 @@ describe('page flips (unpaced)', () => {
     expect((await card.nextEvent()).userData).toBe(1n);
   });
 
-  it('10,000 flips leave fd counts of both processes where they were', async () => {
+  it('10,000 flips leave fd and mapping counts of both processes where they were', async () => {
     const { out, fbs } = await setup(card);
     const pids = [pair.frontend.child.pid!, pair.backend.child.pid!];
     const warm = async (count: number, from: number) => {
@@ -70,9 +76,9 @@ describe('page flips (unpaced)', () => {
       }
     };
     await warm(100, 0);
-    const before = pids.map(fdCount);
+    const before = pids.map((p) => [fdCount(p), memfdMappings(p)]);
     await warm(10_000, 100);
-    expect(pids.map(fdCount)).toEqual(before);
+    expect(pids.map((p) => [fdCount(p), memfdMappings(p)])).toEqual(before);
   });
 });
 

@@ -1,4 +1,5 @@
-// Test helper: loads the displif spec JSON (shared/spec beside the repository) and converts its vectors.
+// Test helper: loads the displif spec JSON and converts its vectors. A copy lives in test/protocol/spec/ so that a
+// fresh clone tests on its own; where the project's shared/spec sits beside the repository, the copy must equal it.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,9 +44,15 @@ export interface SpecFile {
   vectors: Vector[];
 }
 
+/** The vendored copy and, when present, the authoritative one beside the repository. */
+export function specFiles(version: 1 | 2): { copy: string; upstream: string | undefined } {
+  const name = `displif-v${version}.json`;
+  const upstream = path.resolve(repoRoot(), '../shared/spec', name);
+  return { copy: path.join(repoRoot(), 'test/protocol/spec', name), upstream: existsSync(upstream) ? upstream : undefined };
+}
+
 export function loadSpec(version: 1 | 2): SpecFile {
-  const file = path.resolve(repoRoot(), '../shared/spec', `displif-v${version}.json`);
-  return JSON.parse(readFileSync(file, 'utf8')) as SpecFile;
+  return JSON.parse(readFileSync(specFiles(version).copy, 'utf8')) as SpecFile;
 }
 
 export function fromHex(hex: string): Uint8Array {
