@@ -10,6 +10,9 @@ import { runIoctl } from './kms/ioctl.js';
 
 const log = logger('node');
 
+/** Requests one file may have queued; past it a client that never waits for replies gets ENOBUFS. */
+const MAX_QUEUED = 1024;
+
 export class DeviceNode {
   readonly path: string;
   private readonly listener: Listener;
@@ -31,9 +34,17 @@ export class DeviceNode {
       if (ch.isOpen) ch.send({ ev: Buffer.from(record.buffer, record.byteOffset, record.byteLength) });
     });
     let chain: Promise<void> = Promise.resolve();
+    let queued = 0;
     ch.on('message', (msg, fds) => {
       for (const fd of fds) native.close(fd); // no request carries fds yet
+      if (queued >= MAX_QUEUED) {
+        const err = { errno: 105, code: 'ENOBUFS', message: `ENOBUFS: more than ${MAX_QUEUED} requests queued` };
+        if (typeof msg.id === 'number') ch.send({ re: msg.id, err });
+        return;
+      }
+      queued++;
       chain = chain.then(async () => {
+        queued--;
         const reply = await runIoctl(this.device, file, msg);
         if (!reply) return ch.close();
         if (ch.isOpen) ch.send(reply.packet as unknown as Record<string, unknown>, reply.fds);

@@ -39,7 +39,7 @@ export class Segment {
   }
 
   /**
-   * Maps a segment a peer handed over. The mapping is registered with the SIGBUS guard: the peer may truncate
+   * Maps a segment a peer handed over and closes `fd` (the segment's `fd` is then -1). The mapping is registered with the SIGBUS guard: the peer may truncate
    * its memfd at any time, and that must never kill this process.
    */
   static adopt(id: number, fd: number, size: number): Segment {
@@ -50,7 +50,9 @@ export class Segment {
     if (actual < size) throw pvError('EINVAL', `segment ${id}: file holds ${actual} bytes, peer claims ${size}`);
     const mapping = native.map(fd, 0, size, true);
     native.guard(mapping);
-    return new Segment(id, fd, size, mapping);
+    // The mapping keeps the file alive; holding the fd too would spend one per buffer of every peer.
+    native.close(fd);
+    return new Segment(id, -1, size, mapping);
   }
 
   get pages(): number {
@@ -76,6 +78,6 @@ export class Segment {
     if (--this.refs !== 0) return;
     if (this.mapping) native.unmap(this.mapping);
     this.mapping = undefined;
-    native.close(this.fd);
+    if (this.fd >= 0) native.close(this.fd);
   }
 }

@@ -1,6 +1,7 @@
-// displif constants: opcodes, event type, flags, sizes of packets / rings / pages, pixel formats, store key names,
-// protocol versions and the Linux frontend's timing and size limits. Values are facts from Xen's io/displif.h,
-// io/ring.h and Linux's xen-drm-front (see spec/DISPLIF.md).
+// displif constants: opcodes, event type, flags, sizes of packets / rings / pages, store key names, protocol
+// versions and the Linux frontend's timing and size limits. Values are facts from Xen's io/displif.h, io/ring.h and
+// Linux's xen-drm-front (see spec/DISPLIF.md). The pixel formats the Linux frontend offers (DRM fourccs, sizes, the
+// ADDFB mapping) are one table in protocol/formats.ts.
 
 /** Request opcodes (0x00..0x0F are reserved). GET_EDID exists from protocol v2 on. */
 export const Op = {
@@ -43,23 +44,6 @@ export const IN_RING_LEN = IN_RING_SIZE / PACKET_SIZE;
 
 /** Page directory: next-page gref at 0, then this many buffer grefs per 4096-byte page. */
 export const PAGE_DIRECTORY_GREFS_PER_PAGE = (PAGE_SIZE - 4) / 4;
-
-/**
- * Pixel formats the Linux frontend advertises and sends in FB_ATTACH: DRM fourccs a | b<<8 | c<<16 | d<<24.
- * (Sizes and the ADDFB mapping of each format live in protocol/formats.ts.)
- */
-export const LinuxPixelFormat = {
-  RGB565: 0x36314752, // 'RG16'
-  RGB888: 0x34324752, // 'RG24'
-  XRGB8888: 0x34325258, // 'XR24'
-  ARGB8888: 0x34325241, // 'AR24'
-  XRGB4444: 0x32315258, // 'XR12'
-  ARGB4444: 0x32315241, // 'AR12'
-  XRGB1555: 0x35315258, // 'XR15'
-  ARGB1555: 0x35315241, // 'AR15'
-  YUYV: 0x56595559, // 'YUYV'
-} as const;
-export type LinuxPixelFormatName = keyof typeof LinuxPixelFormat;
 
 /** XenStore device type and the separators used inside values. */
 export const DRIVER_NAME = 'vdispl';

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildEdid, modeTiming, parseEdid } from '../../protocol/edid.js';
 import { ProtocolError } from '../../protocol/errors.js';
 import { Linux } from '../../protocol/displif/constants.js';
+import { expectProtocolError } from './expect-error.js';
 
 function sum(bytes: Uint8Array): number {
   return bytes.reduce((s, b) => (s + b) & 0xff, 0);
@@ -12,18 +13,6 @@ function sum(bytes: Uint8Array): number {
 function fixChecksum(block: Uint8Array): void {
   block[127] = 0;
   block[127] = (256 - sum(block.subarray(0, 128))) & 0xff;
-}
-
-function expectEinval(f: () => unknown, message: RegExp): void {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown).toBeInstanceOf(ProtocolError);
-  expect((thrown as ProtocolError).code).toBe('EINVAL');
-  expect((thrown as ProtocolError).message).toMatch(message);
 }
 
 describe('modeTiming', () => {
@@ -63,11 +52,11 @@ describe('modeTiming', () => {
   });
 
   it('refuses sizes and rates out of range', () => {
-    expectEinval(() => modeTiming(0, 480, 60), /width/);
-    expectEinval(() => modeTiming(4096, 480, 60), /width/);
-    expectEinval(() => modeTiming(640, 4096, 60), /height/);
-    expectEinval(() => modeTiming(640, 480, 0), /refresh/);
-    expectEinval(() => modeTiming(640, 480, 59.94), /refresh/);
+    expectProtocolError(() => modeTiming(0, 480, 60), 'EINVAL', /width/);
+    expectProtocolError(() => modeTiming(4096, 480, 60), 'EINVAL', /width/);
+    expectProtocolError(() => modeTiming(640, 4096, 60), 'EINVAL', /height/);
+    expectProtocolError(() => modeTiming(640, 480, 0), 'EINVAL', /refresh/);
+    expectProtocolError(() => modeTiming(640, 480, 59.94), 'EINVAL', /refresh/);
   });
 });
 
@@ -124,7 +113,7 @@ describe('EDID', () => {
     );
     const bad = edid.slice();
     bad[127]! ^= 1;
-    expectEinval(() => parseEdid(bad), /checksum/);
+    expectProtocolError(() => parseEdid(bad), 'EINVAL', /checksum/);
   });
 
   it('rejects a bad header, version, missing timing, short input and a bad extension block', () => {
@@ -132,34 +121,34 @@ describe('EDID', () => {
     const header = edid.slice();
     header[3] = 0;
     fixChecksum(header);
-    expectEinval(() => parseEdid(header), /header/);
+    expectProtocolError(() => parseEdid(header), 'EINVAL', /header/);
     const version = edid.slice();
     version[18] = 2;
     fixChecksum(version);
-    expectEinval(() => parseEdid(version), /version/);
+    expectProtocolError(() => parseEdid(version), 'EINVAL', /version/);
     const noTiming = edid.slice();
     noTiming[54] = noTiming[55] = 0;
     fixChecksum(noTiming);
-    expectEinval(() => parseEdid(noTiming), /no detailed timing/);
-    expectEinval(() => parseEdid(edid.subarray(0, 127)), /shorter/);
+    expectProtocolError(() => parseEdid(noTiming), 'EINVAL', /no detailed timing/);
+    expectProtocolError(() => parseEdid(edid.subarray(0, 127)), 'EINVAL', /shorter/);
 
     const withExt = new Uint8Array(256);
     withExt.set(edid);
     withExt[126] = 1;
     fixChecksum(withExt);
     withExt[128] = 0x02; // CTA extension tag, checksum wrong
-    expectEinval(() => parseEdid(withExt), /block 1 checksum/);
+    expectProtocolError(() => parseEdid(withExt), 'EINVAL', /block 1 checksum/);
     withExt[255] = (256 - sum(withExt.subarray(128, 255))) & 0xff;
     expect(parseEdid(withExt).preferred.width).toBe(1024);
     expect(parseEdid(withExt.subarray(0, 128)).preferred.width).toBe(1024); // extension not present: base only
   });
 
   it('refuses options it cannot encode', () => {
-    expectEinval(() => buildEdid({ width: 4096, height: 480 }), /width/);
-    expectEinval(() => buildEdid({ width: 4095, height: 4095, refresh: 240 }), /does not fit/);
-    expectEinval(() => buildEdid({ width: 640, height: 480, manufacturer: 'pvd' }), /manufacturer/);
-    expectEinval(() => buildEdid({ width: 640, height: 480, name: 'fourteen-chars' }), /monitor name/);
-    expectEinval(() => buildEdid({ width: 640, height: 480, year: 2005 }), /year/);
-    expectEinval(() => buildEdid({ width: 640, height: 480, dpi: 0 }), /dpi/);
+    expectProtocolError(() => buildEdid({ width: 4096, height: 480 }), 'EINVAL', /width/);
+    expectProtocolError(() => buildEdid({ width: 4095, height: 4095, refresh: 240 }), 'EINVAL', /does not fit/);
+    expectProtocolError(() => buildEdid({ width: 640, height: 480, manufacturer: 'pvd' }), 'EINVAL', /manufacturer/);
+    expectProtocolError(() => buildEdid({ width: 640, height: 480, name: 'fourteen-chars' }), 'EINVAL', /monitor name/);
+    expectProtocolError(() => buildEdid({ width: 640, height: 480, year: 2005 }), 'EINVAL', /year/);
+    expectProtocolError(() => buildEdid({ width: 640, height: 480, dpi: 0 }), 'EINVAL', /dpi/);
   });
 });

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IN_RING_LEN, PAGE_SIZE } from '../../protocol/displif/constants.js';
 import { decodeEvent, encodeEvent } from '../../protocol/displif/event.js';
-import { ProtocolError } from '../../protocol/errors.js';
 import { EventConsumer, EventProducer, eventSlotOffset } from '../../protocol/ring/event-ring.js';
+import { expectProtocolError } from './expect-error.js';
 
 function check(condition: boolean, message: string): void {
   if (!condition) throw new Error(message);
@@ -123,12 +123,7 @@ describe('event ring', () => {
           expect(consumer.readPending()).toHaveLength(lie);
           expect(h.getUint32(0, true)).toBe((start + lie) >>> 0);
         } else {
-          expect(() => consumer.readPending()).toThrow(ProtocolError);
-          try {
-            consumer.readPending();
-          } catch (e) {
-            expect((e as ProtocolError).code).toBe('EIO');
-          }
+          expectProtocolError(() => consumer.readPending(), 'EIO');
           expect(h.getUint32(0, true)).toBe(start);
         }
       }),

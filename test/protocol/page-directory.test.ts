@@ -13,18 +13,7 @@ import {
   type PageLookup,
 } from '../../protocol/displif/page-directory.js';
 import { ProtocolError } from '../../protocol/errors.js';
-
-function expectEinval(f: () => unknown, message: RegExp): void {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown).toBeInstanceOf(ProtocolError);
-  expect((thrown as ProtocolError).code).toBe('EINVAL');
-  expect((thrown as ProtocolError).message).toMatch(message);
-}
+import { expectProtocolError } from './expect-error.js';
 
 /** A directory of `count` grefs in pages granted as 1000, 1001, ...; buffer grefs are 5000 + i. */
 function directory(count: number): { pages: Uint8Array[]; dirGrefs: number[]; grefs: number[]; lookup: PageLookup; store: Map<number, Uint8Array> } {
@@ -52,8 +41,8 @@ describe('page directory', () => {
     expect(directoryPagesFor(1023)).toBe(1);
     expect(directoryPagesFor(1024)).toBe(2);
     expect(directoryPagesFor(2047)).toBe(3);
-    expectEinval(() => pagesForSize(-1), /buffer size/);
-    expectEinval(() => pagesForSize(2 ** 32), /buffer size/);
+    expectProtocolError(() => pagesForSize(-1), 'EINVAL', /buffer size/);
+    expectProtocolError(() => pagesForSize(2 ** 32), 'EINVAL', /buffer size/);
   });
 
   it('frontend-allocated: written then read back, for any count (multi-page chains)', () => {
@@ -87,23 +76,23 @@ describe('page directory', () => {
   it('rejects an unknown gref, a zero first gref, a loop, too long and too short chains', () => {
     const d = directory(2500); // 3 directory pages
     writePageDirectory(d.pages, d.dirGrefs, d.grefs);
-    expectEinval(() => readPageDirectory(d.lookup, 999, 2500), /unknown gref 999/);
-    expectEinval(() => readPageDirectory(d.lookup, 0, 2500), /fewer grefs than needed/);
-    expectEinval(() => readPageDirectory(d.lookup, 1000, 0), /at least one page/);
+    expectProtocolError(() => readPageDirectory(d.lookup, 999, 2500), 'EINVAL', /unknown gref 999/);
+    expectProtocolError(() => readPageDirectory(d.lookup, 0, 2500), 'EINVAL', /fewer grefs than needed/);
+    expectProtocolError(() => readPageDirectory(d.lookup, 1000, 0), 'EINVAL', /at least one page/);
     // fewer: the chain holds 3 pages but 4 are needed
-    expectEinval(() => readPageDirectory(d.lookup, 1000, 3 * 1023 + 1), /ends after 3 of 4 pages/);
+    expectProtocolError(() => readPageDirectory(d.lookup, 1000, 3 * 1023 + 1), 'EINVAL', /ends after 3 of 4 pages/);
     // more: the chain has 3 pages but the buffer needs only 2
-    expectEinval(() => readPageDirectory(d.lookup, 1000, 2 * 1023), /more grefs than needed/);
-    expectEinval(() => fillPageDirectory(d.lookup, 1000, d.grefs.slice(0, 1)), /more grefs than needed/);
+    expectProtocolError(() => readPageDirectory(d.lookup, 1000, 2 * 1023), 'EINVAL', /more grefs than needed/);
+    expectProtocolError(() => fillPageDirectory(d.lookup, 1000, d.grefs.slice(0, 1)), 'EINVAL', /more grefs than needed/);
     // a middle page names an ungranted page
     setNext(d.pages[1]!, 4242);
-    expectEinval(() => walkDirectoryChain(d.lookup, 1000, 2500), /unknown gref 4242/);
+    expectProtocolError(() => walkDirectoryChain(d.lookup, 1000, 2500), 'EINVAL', /unknown gref 4242/);
     // loop back to the first page
     setNext(d.pages[1]!, 1000);
-    expectEinval(() => walkDirectoryChain(d.lookup, 1000, 2500), /loops back to gref 1000/);
+    expectProtocolError(() => walkDirectoryChain(d.lookup, 1000, 2500), 'EINVAL', /loops back to gref 1000/);
     // a page that loops to itself, also where the chain would be long enough only by looping
     setNext(d.pages[0]!, 1000);
-    expectEinval(() => walkDirectoryChain(d.lookup, 1000, 3000), /loops/);
+    expectProtocolError(() => walkDirectoryChain(d.lookup, 1000, 3000), 'EINVAL', /loops/);
   });
 
   it('a lying chain never makes the walk read more pages than the buffer needs', () => {
@@ -130,12 +119,12 @@ describe('page directory', () => {
   it('writers refuse mismatched sizes before touching any page', () => {
     const d = directory(1024); // needs 2 pages
     const before = d.pages.map((p) => p.slice());
-    expectEinval(() => writePageDirectory(d.pages.slice(0, 1), d.dirGrefs.slice(0, 1), d.grefs), /need 2 directory pages/);
-    expectEinval(() => writePageDirectory(d.pages, d.dirGrefs, [...d.grefs.slice(0, 1023), -1]), /buffer gref/);
-    expectEinval(() => writeDirectoryChain(d.pages, d.dirGrefs.slice(0, 1)), /one gref per directory page/);
-    expectEinval(() => writeDirectoryChain(d.pages, [1000, 0]), /directory gref/);
-    expectEinval(() => writeDirectoryChain([d.pages[0]!, new Uint8Array(100)], d.dirGrefs), /not 4096/);
-    expectEinval(() => writePageDirectory([], [], []), /0 grefs/);
+    expectProtocolError(() => writePageDirectory(d.pages.slice(0, 1), d.dirGrefs.slice(0, 1), d.grefs), 'EINVAL', /need 2 directory pages/);
+    expectProtocolError(() => writePageDirectory(d.pages, d.dirGrefs, [...d.grefs.slice(0, 1023), -1]), 'EINVAL', /buffer gref/);
+    expectProtocolError(() => writeDirectoryChain(d.pages, d.dirGrefs.slice(0, 1)), 'EINVAL', /one gref per directory page/);
+    expectProtocolError(() => writeDirectoryChain(d.pages, [1000, 0]), 'EINVAL', /directory gref/);
+    expectProtocolError(() => writeDirectoryChain([d.pages[0]!, new Uint8Array(100)], d.dirGrefs), 'EINVAL', /not 4096/);
+    expectProtocolError(() => writePageDirectory([], [], []), 'EINVAL', /0 grefs/);
     d.pages.forEach((p, i) => expect(p).toEqual(before[i]));
   });
 });

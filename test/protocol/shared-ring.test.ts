@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { Op, PAGE_SIZE, RING_SIZE } from '../../protocol/displif/constants.js';
 import { decodeRequest, encodeRequest } from '../../protocol/displif/request.js';
 import { decodeResponse, encodeResponse } from '../../protocol/displif/response.js';
-import { ProtocolError } from '../../protocol/errors.js';
 import { BackRing, FrontRing, notifyNeeded, ringSlotOffset } from '../../protocol/ring/shared-ring.js';
+import { expectProtocolError } from './expect-error.js';
 
 const REQ_PROD = 0;
 const REQ_EVENT = 4;
@@ -19,17 +19,6 @@ function header(page: Uint8Array): DataView {
 
 function flip(id: number): Uint8Array {
   return encodeRequest({ kind: 'pgFlip', operation: Op.PG_FLIP, id: id & 0xffff, fbCookie: BigInt(id) + 1n }, 2);
-}
-
-function expectCode(f: () => unknown, code: string): void {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown).toBeInstanceOf(ProtocolError);
-  expect((thrown as ProtocolError).code).toBe(code);
 }
 
 type Step = { who: 'send' | 'back' | 'front'; n: number };
@@ -146,7 +135,7 @@ describe('FrontRing / BackRing', () => {
     const back = BackRing.attach(page, 0xfffffff0);
     for (let i = 0; i < RING_SIZE; i++) front.writeRequest(flip(i));
     expect(front.freeRequests).toBe(0);
-    expectCode(() => front.writeRequest(flip(99)), 'EAGAIN');
+    expectProtocolError(() => front.writeRequest(flip(99)), 'EAGAIN');
     front.pushRequests();
     for (let i = 0; i < RING_SIZE; i++) expect(decodeRequest(back.readRequest()!, 2).id).toBe(i);
     expect(back.unconsumedRequests()).toBe(0); // RING_REQUEST_CONS_OVERFLOW: a full ring awaits answers
@@ -169,14 +158,14 @@ describe('FrontRing / BackRing', () => {
     const page = new Uint8Array(PAGE_SIZE);
     FrontRing.init(page);
     const back = BackRing.attach(page);
-    expectCode(() => back.writeResponse(new Uint8Array(64)), 'EINVAL');
+    expectProtocolError(() => back.writeResponse(new Uint8Array(64)), 'EINVAL');
   });
 
   it('rejects pages that are too small or misaligned, and packets that are not 64 bytes', () => {
-    expectCode(() => FrontRing.init(new Uint8Array(4095)), 'EINVAL');
-    expectCode(() => BackRing.attach(new Uint8Array(8192).subarray(2, 4098)), 'EINVAL');
+    expectProtocolError(() => FrontRing.init(new Uint8Array(4095)), 'EINVAL');
+    expectProtocolError(() => BackRing.attach(new Uint8Array(8192).subarray(2, 4098)), 'EINVAL');
     const front = FrontRing.init(new Uint8Array(PAGE_SIZE));
-    expectCode(() => front.writeRequest(new Uint8Array(63)), 'EINVAL');
+    expectProtocolError(() => front.writeRequest(new Uint8Array(63)), 'EINVAL');
   });
 
   it('BackRing: a lying req_prod throws EIO (and consumes nothing) iff it is more than a ring ahead or behind', () => {
@@ -194,9 +183,9 @@ describe('FrontRing / BackRing', () => {
         if (legit) {
           expect(back.unconsumedRequests()).toBe(lie - took);
         } else {
-          expectCode(() => back.unconsumedRequests(), 'EIO');
-          expectCode(() => back.readRequest(), 'EIO');
-          expectCode(() => back.finalCheckForRequests(), 'EIO');
+          expectProtocolError(() => back.unconsumedRequests(), 'EIO');
+          expectProtocolError(() => back.readRequest(), 'EIO');
+          expectProtocolError(() => back.finalCheckForRequests(), 'EIO');
           header(page).setUint32(REQ_PROD, (start + pushed) >>> 0, true);
           expect(back.unconsumedRequests()).toBe(pushed - took);
         }
@@ -216,9 +205,9 @@ describe('FrontRing / BackRing', () => {
         if (lie <= pushed) {
           expect(front.unconsumedResponses()).toBe(lie);
         } else {
-          expectCode(() => front.unconsumedResponses(), 'EIO');
-          expectCode(() => front.readResponse(), 'EIO');
-          expectCode(() => front.finalCheckForResponses(), 'EIO');
+          expectProtocolError(() => front.unconsumedResponses(), 'EIO');
+          expectProtocolError(() => front.readResponse(), 'EIO');
+          expectProtocolError(() => front.finalCheckForResponses(), 'EIO');
           expect(front.outstanding).toBe(pushed);
         }
       }),
