@@ -21,6 +21,8 @@ export interface ConnectorStatus {
   frames: number;
   lastCrc: number | undefined;
   pixelBytesCopied: number;
+  /** The shown buffer's pages were truncated by the frontend (the SIGBUS guard replaced them with zeros). */
+  faulted: boolean;
 }
 
 export interface PeerStatus {
@@ -92,6 +94,7 @@ export class BackendServer extends EventEmitter<ServerEvents> {
           frames: pipe?.sequence ?? 0,
           lastCrc: this.lastCrc.get(`${p.domid}/${i}`),
           pixelBytesCopied: pipe?.copiedBytes ?? 0,
+          faulted: pipe?.current?.fb.dbuf.faulted ?? false,
         };
       }),
     }));

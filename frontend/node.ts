@@ -24,10 +24,6 @@ export class DeviceNode {
     chmodSync(this.path, 0o600);
   }
 
-  get openFiles(): number {
-    return this.channels.size;
-  }
-
   private serve(ch: Channel): void {
     this.channels.add(ch);
     const file = this.device.open((record) => {

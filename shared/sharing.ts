@@ -107,10 +107,6 @@ export class Mapper {
     }
   }
 
-  get segmentCount(): number {
-    return this.segments.size;
-  }
-
   /** Lets go of everything the peer shared (it is gone). Users holding a segment keep it until they release. */
   clear(): void {
     this.grants.clear();

@@ -113,15 +113,20 @@ export class Card extends EventEmitter<CardEvents> {
     return this.call('MODE_CREATE_DUMB', { width, height, bpp, flags: 0 });
   }
 
-  /** Maps a dumb buffer: a typed array over the shared pages the backend scans out. */
-  async mapDumb(handle: number): Promise<BufferMapping> {
+  /** MAP_DUMB as it is on the wire: the buffer's memfd (the caller owns it), the offset and size to map. */
+  async mapDumbFd(handle: number): Promise<KmsResult<'MODE_MAP_DUMB'> & { fd: number }> {
     const { ok, fds } = await this.request('MODE_MAP_DUMB', { handle });
-    const r = ok as KmsResult<'MODE_MAP_DUMB'>;
     if (fds.length !== 1) {
       for (const fd of fds) native.close(fd);
       throw pvError('EPROTO', 'MAP_DUMB reply carried no fd');
     }
-    return new BufferMapping(fds[0]!, r.offset, r.size);
+    return { ...(ok as KmsResult<'MODE_MAP_DUMB'>), fd: fds[0]! };
+  }
+
+  /** Maps a dumb buffer: a typed array over the shared pages the backend scans out. */
+  async mapDumb(handle: number): Promise<BufferMapping> {
+    const { fd, offset, size } = await this.mapDumbFd(handle);
+    return new BufferMapping(fd, offset, size);
   }
 
   destroyDumb(handle: number): Promise<KmsResult<'MODE_DESTROY_DUMB'>> {

@@ -1,6 +1,7 @@
 // What the KMS device needs from the backend: displif operations and frame-done notifications. The ring-based
 // link implements it; the device model depends only on this seam (so a remote transport can slot in later).
 import type { Segment } from '../../shared/shm.js';
+import type { SetConfigRequest } from '../../protocol/displif/request.js';
 
 export interface ConnectorConfig {
   index: number;
@@ -11,14 +12,8 @@ export interface ConnectorConfig {
   edid: Uint8Array | undefined;
 }
 
-export interface ScanoutConfig {
-  fbCookie: bigint;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  bpp: number;
-}
+/** What SET_CONFIG carries: the fb cookie, the visible area's origin and size, and bpp. */
+export type ScanoutConfig = Omit<SetConfigRequest, 'kind' | 'operation' | 'id'>;
 
 export interface DbufSpec {
   cookie: bigint;

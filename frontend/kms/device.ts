@@ -79,10 +79,6 @@ export class KmsDevice {
     file.handles.clear();
   }
 
-  isMaster(file: DrmFile): boolean {
-    return this.master === file;
-  }
-
   private requireMaster(file: DrmFile): void {
     if (this.master !== file) throw pvError('EACCES', 'only the DRM master may modeset');
   }

@@ -40,7 +40,3 @@ export function parseModeInfo(m: Fields): ModeInfo {
     name: str(m, 'name', 32),
   };
 }
-
-export function modeName(m: Pick<ModeInfo, 'hdisplay' | 'vdisplay'>): string {
-  return `${m.hdisplay}x${m.vdisplay}`;
-}

@@ -76,38 +76,9 @@ export type KmsOp = keyof KmsOps;
 export type KmsArgs<O extends KmsOp> = KmsOps[O][0];
 export type KmsResult<O extends KmsOp> = KmsOps[O][1];
 
-export const KMS_OPS: readonly KmsOp[] = [
-  'VERSION',
-  'GET_CAP',
-  'SET_CLIENT_CAP',
-  'MODE_GETRESOURCES',
-  'MODE_GETCONNECTOR',
-  'MODE_GETENCODER',
-  'MODE_GETCRTC',
-  'MODE_GETPLANERESOURCES',
-  'MODE_GETPLANE',
-  'MODE_CREATE_DUMB',
-  'MODE_MAP_DUMB',
-  'MODE_DESTROY_DUMB',
-  'MODE_ADDFB',
-  'MODE_ADDFB2',
-  'MODE_RMFB',
-  'MODE_SETCRTC',
-  'MODE_PAGE_FLIP',
-];
-
-/** Packets on a cardN connection. */
-export interface RequestPacket {
-  id: number;
-  op: string;
-  args: Record<string, unknown>;
-}
+/** A reply on a cardN connection (see docs/device-node.md). */
 export interface ReplyPacket {
   re: number;
   ok?: Record<string, unknown>;
   err?: { errno: number; code: string; message: string };
-}
-export interface EventPacket {
-  /** One or more whole 32-byte event records. */
-  ev: Uint8Array;
 }
