@@ -1,10 +1,11 @@
 // One frontend as the backend serves it: the mirrored store with the toolstack's nodes, the backend's side of the
 // XenBus walk (InitWait → Connected, and back to InitWait when the frontend closes or restarts), the memory and
-// event channels it shared, and — once connected — its Display and per-connector ring servers.
+// event channels it shared, and — once connected — its Display and per-connector ring servers. The lifecycle
+// faults act here: a stall stops servicing rings and control messages, a clean close walks Closing → Closed.
 import { EventEmitter } from 'node:events';
 import { StoreField, type ProtocolVersion } from '../protocol/displif/constants.js';
 import { parseControl, fdsOf, type ControlMessage } from '../protocol/bus/control.js';
-import { backendDir, connectorKey, formatResolution, formatVersions, frontendDir, parseStoreUint } from '../protocol/bus/store-keys.js';
+import { FrontendStatsField, backendDir, connectorKey, formatResolution, formatVersions, frontendDir, parseStoreUint } from '../protocol/bus/store-keys.js';
 import { XenbusState, parseState, stateName } from '../protocol/bus/xenbus-state.js';
 import { buildEdid } from '../protocol/edid.js';
 import { isProtocolVersion } from '../protocol/version.js';
@@ -15,6 +16,7 @@ import { logger } from '../shared/log.js';
 import * as native from '../shared/native/index.js';
 import { Mapper } from '../shared/sharing.js';
 import { Store } from '../shared/store.js';
+import type { FaultPlan } from './faults/plan.js';
 import { Display } from './display/display.js';
 import { Pipeline, type ConnectorSpec, type ScannedFrame } from './display/pipeline.js';
 import { RingServer } from './display/ring-server.js';
@@ -49,11 +51,15 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
   private rings: RingServer[] = [];
   version: ProtocolVersion | undefined;
   private closed = false;
+  /** Control messages that arrived during a stall, handled in order on resume. */
+  private held: { msg: Message; fds: number[] }[] | undefined;
+  private stallTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ch: Channel,
     readonly domid: number,
     private readonly config: BackendConfig,
+    private readonly faults: FaultPlan,
   ) {
     super();
     this.store = new Store(ch);
@@ -79,9 +85,59 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
     return this.display?.pipelines ?? [];
   }
 
-  /** Disconnects the frontend (a clean close of the control channel). */
+  get stalled(): boolean {
+    return this.held !== undefined;
+  }
+
+  /** Frame-done events that faults dropped on connector `i`'s ring. */
+  droppedEvents(i: number): number {
+    return this.rings[i]?.droppedEvents ?? 0;
+  }
+
+  /** What the frontend published about connector `i` (extension keys; undefined until it does). */
+  frontendStats(i: number): { frameDoneTimeouts: number | undefined; linkStatus: string | undefined } {
+    const timeouts = this.store.read(this.fe(connectorKey(i, FrontendStatsField.FRAME_DONE_TIMEOUTS)));
+    return {
+      frameDoneTimeouts: timeouts !== undefined && /^[0-9]+$/.test(timeouts) ? Number(timeouts) : undefined,
+      linkStatus: this.store.read(this.fe(connectorKey(i, FrontendStatsField.LINK_STATUS))),
+    };
+  }
+
+  /** Disconnects the frontend (a close of the control channel, as when the backend exits). */
   close(): void {
     this.ch.close();
+  }
+
+  /** Removes the device the way a toolstack does: the backend goes Closing, then Closed, and lets go. */
+  closeCleanly(): void {
+    this.resume();
+    this.disconnect();
+    this.setState(XenbusState.Closing);
+    this.setState(XenbusState.Closed);
+    this.ch.close();
+  }
+
+  /** Stops answering: rings are not serviced, events not sent, control messages not handled; `ms` ends it. */
+  stall(ms?: number): void {
+    this.held ??= [];
+    for (const r of this.rings) r.pause();
+    clearTimeout(this.stallTimer);
+    this.stallTimer = ms === undefined ? undefined : setTimeout(() => this.resume(), ms);
+    log.info(`domain ${this.domid}: stalled${ms === undefined ? '' : ` for ${ms} ms`}`);
+  }
+
+  resume(): void {
+    clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+    const held = this.held;
+    if (!held) return;
+    this.held = undefined;
+    log.info(`domain ${this.domid}: resumed`);
+    for (const r of this.rings) r.resume();
+    for (const { msg, fds } of held) {
+      if (this.closed) for (const fd of fds) native.close(fd);
+      else this.onMessage(msg, fds);
+    }
   }
 
   private fe(key: string): string {
@@ -115,6 +171,10 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
   }
 
   private onMessage(raw: Message, fds: number[]): void {
+    if (this.held) {
+      this.held.push({ msg: raw, fds });
+      return;
+    }
     let msg: ControlMessage;
     try {
       msg = parseControl(raw);
@@ -227,6 +287,7 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
         chan(key(StoreField.EVT_CHANNEL)),
         version,
         display,
+        this.faults.forRing(this.domid, i),
         (err) => this.fail(err),
       );
     });
@@ -248,6 +309,8 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
   private teardown(err: ErrnoLike | undefined): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.stallTimer);
+    for (const { fds } of this.held?.splice(0) ?? []) for (const fd of fds) native.close(fd);
     if (err) log.debug(`domain ${this.domid}: control channel closed: ${err.message}`);
     this.disconnect();
     for (const c of this.evtchns.values()) c.close();

@@ -1,5 +1,6 @@
 // The backend process's core: listens on backend.sock for frontends, gives each a domain id and a FrontendPeer,
-// and answers what the admin API and the CLI ask about them (status, snapshots).
+// owns the fault plan their rings consult, and answers what the admin API and the CLI ask about them (status,
+// snapshots, which peer and pipeline a request means).
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { chmodSync } from 'node:fs';
@@ -10,19 +11,34 @@ import { writePng } from '../shared/pixels/png.js';
 import { stateName } from '../protocol/bus/xenbus-state.js';
 import { fourccToString } from '../protocol/formats.js';
 import { FrontendPeer, type BackendConfig } from './peer.js';
-import type { ScannedFrame } from './display/pipeline.js';
+import type { Pipeline, ScannedFrame } from './display/pipeline.js';
+import { FaultPlan } from './faults/plan.js';
 
 export interface ConnectorStatus {
   index: number;
   width: number;
   height: number;
   refreshHz: number;
+  /** Something is shown (SET_CONFIG done). */
   enabled: boolean;
+  /** False after a `disconnect` fault: nothing is scanned out. */
+  connected: boolean;
+  /** The shown area, "WxH", or null. */
+  mode: string | null;
+  /** Frames scanned out (the sequence of the last one). */
   frames: number;
+  flips: number;
+  /** Flips per second over the last whole second. */
+  fps: number;
   lastCrc: number | undefined;
   pixelBytesCopied: number;
   /** The shown buffer's pages were truncated by the frontend (the SIGBUS guard replaced them with zeros). */
   faulted: boolean;
+  /** Frame-done events that faults dropped. */
+  frameDoneDropped: number;
+  /** As the frontend publishes them (null until it does). */
+  frameDoneTimeouts: number | null;
+  linkStatus: string | null;
 }
 
 export interface PeerStatus {
@@ -30,6 +46,7 @@ export interface PeerStatus {
   frontendState: string;
   backendState: string;
   version: number | undefined;
+  stalled: boolean;
   connectors: ConnectorStatus[];
 }
 
@@ -50,9 +67,10 @@ export interface ServerEvents {
 export class BackendServer extends EventEmitter<ServerEvents> {
   readonly socketPath: string;
   private listener: Listener | undefined;
-  private readonly peers = new Map<number, FrontendPeer>();
+  private readonly byDomid = new Map<number, FrontendPeer>();
   private readonly lastCrc = new Map<string, number | undefined>();
   private nextDomid = 1;
+  readonly faults = new FaultPlan();
 
   constructor(
     runtimeDir: string,
@@ -65,55 +83,80 @@ export class BackendServer extends EventEmitter<ServerEvents> {
   start(): void {
     this.listener = new Listener(this.socketPath, (ch) => {
       const domid = this.nextDomid++;
-      const peer = new FrontendPeer(ch, domid, this.config);
-      this.peers.set(domid, peer);
+      const peer = new FrontendPeer(ch, domid, this.config, this.faults);
+      this.byDomid.set(domid, peer);
       peer.on('frame', (f) => {
         this.lastCrc.set(`${domid}/${f.connector}`, f.crc);
         this.emit('frame', f, domid);
       });
-      peer.on('closed', () => this.peers.delete(domid));
+      peer.on('closed', () => this.byDomid.delete(domid));
       this.emit('peer', domid);
     });
     chmodSync(this.socketPath, 0o600);
   }
 
   status(): PeerStatus[] {
-    return [...this.peers.values()].map((p) => ({
+    return this.peers().map((p) => ({
       domid: p.domid,
       frontendState: stateName(p.frontendState),
       backendState: stateName(p.backendState),
       version: p.version,
+      stalled: p.stalled,
       connectors: this.config.connectors.map((c, i) => {
         const pipe = p.pipelines[i];
+        const shown = pipe?.current;
+        const fe = p.frontendStats(i);
         return {
           index: i,
           width: c.width,
           height: c.height,
           refreshHz: c.refreshHz,
-          enabled: pipe?.configured ?? false,
+          enabled: shown !== null && shown !== undefined,
+          connected: pipe?.connected ?? true,
+          mode: shown ? `${shown.vp.width}x${shown.vp.height}` : null,
           frames: pipe?.sequence ?? 0,
+          flips: pipe?.flips ?? 0,
+          fps: Math.round((pipe?.fps ?? 0) * 10) / 10,
           lastCrc: this.lastCrc.get(`${p.domid}/${i}`),
           pixelBytesCopied: pipe?.copiedBytes ?? 0,
-          faulted: pipe?.current?.fb.dbuf.faulted ?? false,
+          faulted: shown?.fb.dbuf.faulted ?? false,
+          frameDoneDropped: p.droppedEvents(i),
+          frameDoneTimeouts: fe.frameDoneTimeouts ?? null,
+          linkStatus: fe.linkStatus ?? null,
         };
       }),
     }));
   }
 
+  peers(): FrontendPeer[] {
+    return [...this.byDomid.values()];
+  }
+
+  /** Frontend `domid`, or the one that connected last; ENODEV when there is none. */
+  peer(domid?: number): FrontendPeer {
+    const peer = domid === undefined ? this.peers().pop() : this.byDomid.get(domid);
+    if (!peer) throw pvError('ENODEV', domid === undefined ? 'no frontend is connected' : `no frontend with domain id ${domid}`);
+    return peer;
+  }
+
+  /** Connector `index` of a frontend (see peer()); ENODEV until that frontend is connected. */
+  pipeline(index: number, domid?: number): Pipeline {
+    const peer = this.peer(domid);
+    const pipe = peer.pipelines[index];
+    if (!pipe) throw pvError('ENODEV', `domain ${peer.domid} has no connector ${index} (connectors: ${peer.pipelines.length})`);
+    return pipe;
+  }
+
   /** Writes what connector `index` shows now as a PNG; ENODEV when nothing is shown there. */
   async snapshot(index: number, path: string, domid?: number): Promise<SnapshotResult> {
-    const peer = domid === undefined ? [...this.peers.values()].pop() : this.peers.get(domid);
-    const pipe = peer?.pipelines[index];
-    const shown = pipe?.current;
-    if (!pipe || !shown) throw pvError('ENODEV', `connector ${index} shows nothing`);
-    const view = shown.fb.view(shown.vp);
-    pipe.copiedBytes += shown.fb.dbuf.refresh();
+    const pipe = this.pipeline(index, domid);
+    const view = pipe.sampleOrFail();
     await writePng(path, view);
     return { path, width: view.width, height: view.height, format: fourccToString(view.fourcc), crc: frameCrc(view), sequence: pipe.sequence };
   }
 
   close(): void {
     this.listener?.close();
-    for (const p of this.peers.values()) p.close();
+    for (const p of this.byDomid.values()) p.close();
   }
 }

@@ -6,7 +6,8 @@ import { Channel, Listener } from '../shared/channel.js';
 import * as native from '../shared/native/index.js';
 import { logger } from '../shared/log.js';
 import type { KmsDevice } from './kms/device.js';
-import { runIoctl } from './kms/ioctl.js';
+import { isDetached, runIoctl } from './kms/ioctl.js';
+import { closeFile } from './kms/close.js';
 
 const log = logger('node');
 
@@ -39,17 +40,20 @@ export class DeviceNode {
         return;
       }
       queued++;
-      chain = chain.then(async () => {
-        queued--;
+      const run = async (): Promise<void> => {
         const reply = await runIoctl(this.device, file, msg);
+        queued--;
         if (!reply) return ch.close();
         if (ch.isOpen) ch.send(reply.packet as unknown as Record<string, unknown>, reply.fds);
-      });
+      };
+      // A blocking vblank wait must not hold up the file's other requests (libdrm users wait in a thread).
+      if (isDetached(msg)) void chain.then(run);
+      else chain = chain.then(run);
     });
     ch.on('close', (err) => {
       if (err) log.debug(`client connection closed: ${err.message}`);
       this.channels.delete(ch);
-      chain = chain.then(() => this.device.close(file));
+      chain = chain.then(() => closeFile(this.device, file));
     });
   }
 

@@ -27,6 +27,11 @@ export function optUint(m: Fields, key: string, dflt: number, max = 0xffffffff):
   return m[key] === undefined ? dflt : uint(m, key, max);
 }
 
+/** An optional uint: undefined when absent, checked like uint() when present. */
+export function maybeUint(m: Fields, key: string, max = 0xffffffff): number | undefined {
+  return m[key] === undefined ? undefined : uint(m, key, max);
+}
+
 export function int(m: Fields, key: string, code: 'EINVAL' | 'EPROTO' = 'EINVAL'): number {
   const v = m[key];
   if (typeof v !== 'number' || !Number.isSafeInteger(v)) fail(key, 'a safe integer', v, code);

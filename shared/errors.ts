@@ -26,6 +26,11 @@ export function errnoOf(code: string): number {
   return ERRNO[code] ?? ERRNO.EIO ?? 5;
 }
 
+/** The positive errno number of a code such as 'ENOMEM', or undefined when the OS knows no such code. */
+export function knownErrno(code: string): number | undefined {
+  return ERRNO[code];
+}
+
 /** Code such as 'EINVAL' for a positive or negative errno number. */
 export function codeOf(errno: number): string {
   const n = Math.abs(errno);

@@ -1,9 +1,13 @@
 // One connector's display pipeline: what it is configured to show, the flips waiting for a vblank, and the scanout
 // that latches a flip, computes the frame's CRC and reports frame done. Paced mode latches one flip per vblank at
-// the connector's refresh rate; unpaced mode latches each flip at once.
+// the connector's refresh rate; unpaced mode latches each flip at once. While a consumer holds the pipeline (CRC
+// capture, recorder), a paced connector scans out at every vblank, flip or not, as a real CRTC does, so that the
+// consumer sees one frame per vblank with consecutive sequence numbers; without one, only flips cost anything.
 import { EventEmitter } from 'node:events';
+import { pvError } from '../../shared/errors.js';
 import { frameCrc } from '../../shared/pixels/crc.js';
 import type { FrameView } from '../../shared/pixels/frame.js';
+import { RateMeter } from '../scanout/rate.js';
 import { VblankClock } from '../scanout/vblank.js';
 import type { Fb, Viewport } from './framebuffer.js';
 
@@ -30,14 +34,29 @@ export interface PipelineOptions {
 
 export interface PipelineEvents {
   frame: [ScannedFrame];
+  /** The pipeline was torn down (its frontend went away): holders should let go. */
+  closed: [];
+}
+
+/** What a consumer of every frame needs: `crc` makes every scanout compute the CRC even with --no-crc. */
+export interface HoldOptions {
+  crc: boolean;
 }
 
 export class Pipeline extends EventEmitter<PipelineEvents> {
   private shown: { fb: Fb; vp: Viewport } | null = null;
   private readonly queue: Fb[] = [];
   private readonly clock: VblankClock;
+  private readonly flipRate = new RateMeter();
+  private holds = 0;
+  private crcHolds = 0;
+  /** Frames scanned out, counting from 1. */
   sequence = 0;
+  /** Flips latched (shown or not). */
+  flips = 0;
   copiedBytes = 0;
+  /** A disconnected connector keeps answering its frontend but scans nothing out. */
+  connected = true;
 
   constructor(
     readonly index: number,
@@ -57,8 +76,42 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
     return this.shown;
   }
 
+  /** Flips latched per second, over the last whole second. */
+  get fps(): number {
+    return this.flipRate.rate();
+  }
+
   configure(fb: Fb, vp: Viewport): void {
     this.shown = { fb, vp };
+    this.keepTicking();
+  }
+
+  /** A consumer that needs every frame from now on; returns its release (idempotent). */
+  hold(options: HoldOptions): () => void {
+    this.holds++;
+    if (options.crc) this.crcHolds++;
+    this.keepTicking();
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.holds--;
+      if (options.crc) this.crcHolds--;
+    };
+  }
+
+  /** The shown frame as it is now, for sinks that sample on their own clock (viewer, snapshot). */
+  sample(): FrameView | null {
+    if (!this.shown || !this.connected) return null;
+    this.copiedBytes += this.shown.fb.dbuf.refresh();
+    return this.shown.fb.view(this.shown.vp);
+  }
+
+  /** What connector `index` shows now; ENODEV when nothing (or disconnected). */
+  sampleOrFail(): FrameView {
+    const view = this.sample();
+    if (!view) throw pvError('ENODEV', `connector ${this.index} ${this.connected ? 'shows nothing' : 'is disconnected'}`);
+    return view;
   }
 
   /** SET_CONFIG reset: nothing is shown; waiting flips are answered so that no frontend waits forever. */
@@ -85,28 +138,41 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
   close(): void {
     this.clock.stop();
     this.queue.length = 0;
+    this.shown = null;
+    this.emit('closed');
   }
 
   private flushQueue(): void {
     for (const fb of this.queue.splice(0)) this.frameDone(fb);
   }
 
+  /** Paced and held: every vblank scans out while something is shown. */
+  private get continuous(): boolean {
+    return this.options.paced && this.holds > 0 && this.shown !== null;
+  }
+
+  private keepTicking(): void {
+    if (this.continuous) this.clock.schedule(() => this.vblank());
+  }
+
   private vblank(): void {
     const fb = this.queue.shift();
-    if (!fb) return;
-    if (this.shown) {
-      this.shown = { fb, vp: this.shown.vp };
-      this.scanout(fb, this.shown.vp);
+    if (fb) {
+      this.flips++;
+      this.flipRate.tick();
+      if (this.shown) this.shown = { fb, vp: this.shown.vp };
     }
-    this.frameDone(fb);
+    if (this.shown && this.connected && (fb || this.continuous)) this.scanout(this.shown.fb, this.shown.vp);
+    if (fb) this.frameDone(fb);
     if (this.queue.length > 0) this.clock.schedule(() => this.vblank());
+    else this.keepTicking();
   }
 
   private scanout(fb: Fb, vp: Viewport): void {
     this.copiedBytes += fb.dbuf.refresh();
     const view = fb.view(vp);
     this.sequence++;
-    const crc = this.options.crc ? frameCrc(view) : undefined;
+    const crc = this.options.crc || this.crcHolds > 0 ? frameCrc(view) : undefined;
     if (this.listenerCount('frame') > 0) this.emit('frame', { connector: this.index, sequence: this.sequence, crc, view, fb });
   }
 }

@@ -1,9 +1,12 @@
 // The backend's end of one connector's channels: it consumes requests from the shared ring (copying each once),
-// answers them through the Display, and produces frame-done events numbered 0, 1, 2, … on the event page.
+// answers them through the Display, and produces frame-done events numbered 0, 1, 2, … on the event page. Fault
+// injection hooks in here: a response can be replaced by an errno, a frame-done event dropped or held back, and
+// the whole channel paused (a stalled backend neither answers nor sends events until resumed).
+import { performance } from 'node:perf_hooks';
 import { EVT_PG_FLIP, type ProtocolVersion } from '../../protocol/displif/constants.js';
 import { encodeEvent } from '../../protocol/displif/event.js';
 import { decodeRequest } from '../../protocol/displif/request.js';
-import { encodeResponse } from '../../protocol/displif/response.js';
+import { encodeResponse, type Response } from '../../protocol/displif/response.js';
 import { BackRing } from '../../protocol/ring/shared-ring.js';
 import { EventProducer } from '../../protocol/ring/event-ring.js';
 import type { EventChannel } from '../../shared/evtchn.js';
@@ -13,13 +16,32 @@ import type { Display } from './display.js';
 
 const log = logger('ring');
 
+/** What an armed fault does to a frame-done event. */
+export type FrameDoneFault = { action: 'drop' } | { action: 'delay'; ms: number };
+
+/** The fault injector's view of one ring; consulted per request and per frame-done event. */
+export interface RingFaults {
+  /** A positive errno to answer this opcode with instead of running it, or undefined. */
+  errnoFor(operation: number): number | undefined;
+  frameDone(): FrameDoneFault | undefined;
+}
+
+interface QueuedEvent {
+  fbCookie: bigint;
+  /** performance.now() before which the event must not be sent: a delayed event holds back the ones behind it. */
+  notBefore: number;
+}
+
 export class RingServer {
   private readonly ring: BackRing;
   private readonly events: EventProducer;
   private nextEventId = 0;
   /** Frame-done events the page had no room for yet; a dropped one would cost Linux a 3100 ms timeout. */
-  private readonly backlog: bigint[] = [];
+  private readonly backlog: QueuedEvent[] = [];
   private retry: NodeJS.Timeout | undefined;
+  private paused = false;
+  /** Frame-done events a fault dropped. */
+  droppedEvents = 0;
 
   constructor(
     readonly connector: number,
@@ -29,6 +51,7 @@ export class RingServer {
     private readonly evtChannel: EventChannel,
     private readonly version: ProtocolVersion,
     private readonly display: Display,
+    private readonly faults: RingFaults,
     /** A misbehaving frontend (ring overflow): the peer is disconnected with this error. */
     private readonly fatal: (err: ErrnoLike) => void,
   ) {
@@ -39,10 +62,14 @@ export class RingServer {
 
   /** libxenbe's loop: take every request, answer it, then re-arm req_event and look once more. */
   service(): void {
+    if (this.paused) return;
     try {
       do {
         for (let pkt = this.ring.readRequest(); pkt; pkt = this.ring.readRequest()) {
-          const rsp = this.display.handle(this.connector, decodeRequest(pkt, this.version));
+          const req = decodeRequest(pkt, this.version);
+          const errno = this.faults.errnoFor(req.operation);
+          const rsp: Response =
+            errno === undefined ? this.display.handle(this.connector, req) : { kind: 'generic', id: req.id, operation: req.operation, status: -errno };
           this.ring.writeResponse(encodeResponse(rsp, this.version));
           if (this.ring.pushResponses()) this.reqChannel.notify();
         }
@@ -55,18 +82,44 @@ export class RingServer {
   }
 
   frameDone(fbCookie: bigint): void {
-    this.backlog.push(fbCookie);
+    const fault = this.faults.frameDone();
+    if (fault?.action === 'drop') {
+      this.droppedEvents++;
+      return; // never sent, so the next event keeps the id the frontend expects
+    }
+    this.backlog.push({ fbCookie, notBefore: fault ? performance.now() + fault.ms : 0 });
+    this.flushEvents();
+  }
+
+  /** Stall: requests stay on the ring unanswered and events stay queued until resume(). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.service();
     this.flushEvents();
   }
 
   /**
    * Sends queued events in order. The page refuses one while 63 are unconsumed (or, at the 2^32 index wrap, while
-   * the next slot still holds one), and the frontend does not kick when it consumes, so retry on a short timer.
+   * the next slot still holds one), and the frontend does not kick when it consumes, so retry on a short timer;
+   * a delayed event at the head waits for its time.
    */
   private flushEvents(): void {
+    if (this.paused) return;
     let sent = false;
+    let wait = 1;
     while (this.backlog.length > 0) {
-      const pkt = encodeEvent({ kind: 'pgFlip', id: this.nextEventId, type: EVT_PG_FLIP, fbCookie: this.backlog[0]! }, this.version);
+      const head = this.backlog[0]!;
+      const early = head.notBefore - performance.now();
+      if (early > 0) {
+        wait = Math.ceil(early);
+        break;
+      }
+      const pkt = encodeEvent({ kind: 'pgFlip', id: this.nextEventId, type: EVT_PG_FLIP, fbCookie: head.fbCookie }, this.version);
       if (!this.events.send(pkt)) break;
       this.backlog.shift();
       this.nextEventId = (this.nextEventId + 1) & 0xffff;
@@ -74,11 +127,11 @@ export class RingServer {
     }
     if (sent) this.evtChannel.notify();
     if (this.backlog.length > 0 && !this.retry) {
-      log.debug(`connector ${this.connector}: event page full, ${this.backlog.length} frame-done event(s) waiting`);
+      log.debug(`connector ${this.connector}: ${this.backlog.length} frame-done event(s) waiting`);
       this.retry = setTimeout(() => {
         this.retry = undefined;
         this.flushEvents();
-      }, 1);
+      }, wait);
     }
   }
 

@@ -2,7 +2,7 @@
 // request on the connection; failures reject with errno-style errors (code, errno, message).
 import { EventEmitter } from 'node:events';
 import type { KmsArgs, KmsOp, KmsResult } from '../../protocol/kms/ops.js';
-import { decodeEvents, type VblankEvent } from '../../protocol/kms/event.js';
+import { decodeEvents, type KmsEvent, type VblankEvent } from '../../protocol/kms/event.js';
 import { PAGE_FLIP } from '../../protocol/kms/constants.js';
 import type { ModeInfo } from '../../protocol/kms/mode-info.js';
 import { connectChannel, type Channel, type Message } from '../../shared/channel.js';
@@ -16,15 +16,15 @@ interface Pending {
 }
 
 export interface CardEvents {
-  event: [VblankEvent];
+  event: [KmsEvent];
   close: [];
 }
 
 export class Card extends EventEmitter<CardEvents> {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly queued: VblankEvent[] = [];
-  private readonly eventWaiters: ((e: VblankEvent) => void)[] = [];
+  private readonly queued: KmsEvent[] = [];
+  private readonly eventWaiters: ((e: KmsEvent) => void)[] = [];
 
   private constructor(private readonly ch: Channel) {
     super();
@@ -89,8 +89,15 @@ export class Card extends EventEmitter<CardEvents> {
     return ok as KmsResult<O>;
   }
 
-  /** The next event (already queued, or the next to arrive). */
-  nextEvent(timeoutMs = 5000): Promise<VblankEvent> {
+  /** The next event of a flip or vblank wait (EPROTO if the next event is a CRTC sequence event). */
+  async nextEvent(timeoutMs = 5000): Promise<VblankEvent> {
+    const e = await this.nextAnyEvent(timeoutMs);
+    if (e.type === 3) throw pvError('EPROTO', 'next event is a CRTC_SEQUENCE event; use nextAnyEvent()');
+    return e;
+  }
+
+  /** The next event of any type (already queued, or the next to arrive). */
+  nextAnyEvent(timeoutMs = 5000): Promise<KmsEvent> {
     const queued = this.queued.shift();
     if (queued) return Promise.resolve(queued);
     return new Promise((resolve, reject) => {
@@ -99,7 +106,7 @@ export class Card extends EventEmitter<CardEvents> {
         if (i >= 0) this.eventWaiters.splice(i, 1);
         reject(pvError('ETIMEDOUT', `no event within ${timeoutMs} ms`));
       }, timeoutMs);
-      const waiter = (e: VblankEvent) => {
+      const waiter = (e: KmsEvent) => {
         clearTimeout(timer);
         resolve(e);
       };

@@ -1,11 +1,13 @@
 // A connector per backend connector: type Virtual, its status and modes (from EDID on v2, else the store's
 // resolution, at 60 Hz as Linux computes it).
-import { CONNECTION, DRM_MODE_CONNECTOR_VIRTUAL, MODE_TYPE, OBJECT_TYPE } from '../../protocol/kms/constants.js';
+import { CONNECTION, DPMS, DRM_MODE_CONNECTOR_VIRTUAL, LINK_STATUS, MODE_TYPE, OBJECT_TYPE } from '../../protocol/kms/constants.js';
 import type { ModeInfo } from '../../protocol/kms/mode-info.js';
 import type { ConnectorInfo } from '../../protocol/kms/ops.js';
 import { modeTiming, parseEdid } from '../../protocol/edid.js';
 import type { ConnectorConfig } from './backend.js';
 import type { ModeObject } from './mode-objects.js';
+import type { Blob } from './blob.js';
+import type { ConnectorState } from './state.js';
 
 const REFRESH_HZ = 60;
 
@@ -33,6 +35,9 @@ export function modeFor(width: number, height: number, refresh: number): ModeInf
 export class Connector implements ModeObject {
   readonly objectType = OBJECT_TYPE.CONNECTOR;
   connected = true;
+  state: ConnectorState = { crtcId: 0, dpms: DPMS.ON, linkStatus: LINK_STATUS.GOOD };
+  /** The EDID property's blob (none on v1). */
+  edidBlob: Blob | null = null;
   readonly modes: ModeInfo[];
   readonly mmWidth: number;
   readonly mmHeight: number;

@@ -1,27 +1,25 @@
-// A CRTC per connector: what it scans out (fb, mode, origin), its vblank counter and timestamp (advanced by the
-// backend's frame-done events), and the one flip that may be pending on it.
+// A CRTC per connector: its committed state (ACTIVE, MODE_ID), its vblank counter, the commit still waiting for
+// flip-done, and the count of frame-done timeouts.
 import { OBJECT_TYPE } from '../../protocol/kms/constants.js';
-import type { ModeInfo } from '../../protocol/kms/mode-info.js';
 import type { CrtcInfo } from '../../protocol/kms/ops.js';
-import type { Framebuffer } from './framebuffer.js';
 import type { ModeObject } from './mode-objects.js';
 import type { Plane } from './plane.js';
+import { emptyCrtcState, type CrtcState } from './state.js';
+import { Vblank } from './vblank.js';
 
+/** A commit whose flip the backend has not reported done yet. */
 export interface PendingFlip {
-  /** Delivers the completion (or nothing when no event was asked for). */
+  /** Delivers its events; called once, at frame done or when the frame-done timer fires. */
   complete(sequence: number, timestampNs: bigint): void;
-  timer: NodeJS.Timeout;
+  /** Resolves when complete() ran (blocking commits wait on it). */
+  done: Promise<void>;
 }
 
 export class Crtc implements ModeObject {
   readonly objectType = OBJECT_TYPE.CRTC;
-  fb: Framebuffer | null = null;
-  mode: ModeInfo | null = null;
-  x = 0;
-  y = 0;
+  state: CrtcState = emptyCrtcState();
+  readonly vblank = new Vblank();
   pending: PendingFlip | null = null;
-  vblankCount = 0;
-  vblankTimestampNs = 0n;
   frameDoneTimeouts = 0;
 
   constructor(
@@ -30,19 +28,17 @@ export class Crtc implements ModeObject {
     readonly plane: Plane,
   ) {}
 
-  get active(): boolean {
-    return this.mode !== null;
-  }
-
   info(): CrtcInfo {
+    const p = this.plane.state;
+    const shown = this.state.active && p.crtcId === this.id;
     return {
       crtc_id: this.id,
-      fb_id: this.fb?.id ?? 0,
-      x: this.x,
-      y: this.y,
+      fb_id: p.crtcId === this.id ? (p.fb?.id ?? 0) : 0,
+      x: shown ? p.srcX >>> 16 : 0,
+      y: shown ? p.srcY >>> 16 : 0,
       gamma_size: 0,
-      mode_valid: this.mode ? 1 : 0,
-      mode: this.mode,
+      mode_valid: this.state.mode ? 1 : 0,
+      mode: this.state.mode,
     };
   }
 }

@@ -1,6 +1,6 @@
-// One open file of the device (one client connection): its GEM handles, framebuffers, client caps and the
-// budget of its event queue.
-import { EVENT_SPACE } from '../../protocol/kms/constants.js';
+// One open file of the device (one client connection): its GEM handles, framebuffers, client caps, DRM-master
+// bookkeeping, and the budget of its event queue.
+import { DRM_CLIENT_CAP, EVENT_SPACE } from '../../protocol/kms/constants.js';
 import { EVENT_SIZE } from '../../protocol/kms/event.js';
 import { pvError } from '../../shared/errors.js';
 import type { GemObject } from './gem.js';
@@ -10,12 +10,25 @@ export class DrmFile {
   readonly handles = new Map<number, GemObject>();
   readonly fbs = new Set<Framebuffer>();
   readonly clientCaps = new Map<number, number>();
+  /** Ever been DRM master: only such a file may take master again (non-root rule, K-MA-06). */
+  wasMaster = false;
+  authenticated = false;
   private eventBytes = 0;
 
   constructor(
     readonly id: number,
+    /** Unique non-zero number handed out by GET_MAGIC. */
+    readonly magic: number,
     private readonly sendEvent: (record: Uint8Array) => void,
   ) {}
+
+  cap(c: number): boolean {
+    return (this.clientCaps.get(c) ?? 0) !== 0;
+  }
+
+  get atomic(): boolean {
+    return this.cap(DRM_CLIENT_CAP.ATOMIC);
+  }
 
   /** The lowest free handle ≥ 1, as the kernel's idr hands them out. */
   newHandle(obj: GemObject): number {
@@ -29,6 +42,11 @@ export class DrmFile {
   reserveEvent(): void {
     if (this.eventBytes + EVENT_SIZE > EVENT_SPACE) throw pvError('ENOMEM', 'event queue budget exhausted');
     this.eventBytes += EVENT_SIZE;
+  }
+
+  /** Gives back a reservation whose event will never be sent (a failed or cancelled request). */
+  unreserveEvent(): void {
+    this.eventBytes -= EVENT_SIZE;
   }
 
   /** Sends a reserved event and frees its room. */

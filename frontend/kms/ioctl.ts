@@ -1,11 +1,18 @@
 // Decodes a client's request packet into typed arguments, runs it on the device and builds the reply. Every
 // failure, including malformed arguments, becomes an errno reply; nothing a client sends can throw past here.
-import { type Fields, uint, optUint, uintArray, obj } from '../../protocol/fields.js';
+import { type Fields, uint, optUint, uintArray, obj, int } from '../../protocol/fields.js';
 import { parseModeInfo } from '../../protocol/kms/mode-info.js';
 import type { KmsOp, ReplyPacket } from '../../protocol/kms/ops.js';
 import { asErrno, pvError } from '../../shared/errors.js';
+import { atomicCommit } from './atomic.js';
 import type { KmsDevice } from './device.js';
+import { addFb, addFb2, getFb, getFb2, rmFb } from './fb-ops.js';
 import type { DrmFile } from './file.js';
+import { closeHandle, createDumb, mapDumb } from './gem-ops.js';
+import { pageFlip, setCrtc, setProperty } from './legacy.js';
+import { authMagic, dropMaster, getMagic, setMaster } from './master.js';
+import * as q from './queries.js';
+import { getSequence, queueSequence, waitVblank } from './vblank-ops.js';
 
 export interface Reply {
   packet: ReplyPacket;
@@ -15,35 +22,64 @@ export interface Reply {
 type Outcome = object | { result: object; fd: number };
 type Handler = (dev: KmsDevice, file: DrmFile, a: Fields) => Promise<Outcome> | Outcome;
 
-function bytes8(a: Fields, key: string): Uint8Array {
+const EMPTY = {};
+const U64_SAFE = Number.MAX_SAFE_INTEGER;
+
+/** A u64 as 8 little-endian bytes or a safe integer. */
+function u64(a: Fields, key: string, dflt?: bigint): bigint {
   const v = a[key];
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, BigInt(v), true);
-    return b;
-  }
+  if (v === undefined && dflt !== undefined) return dflt;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
   if (!(v instanceof Uint8Array) || v.length !== 8) throw pvError('EINVAL', `field '${key}' must be 8 bytes or a safe integer`);
+  return new DataView(v.buffer, v.byteOffset, 8).getBigUint64(0, true);
+}
+
+function bytes(a: Fields, key: string): Uint8Array {
+  const v = a[key];
+  if (!(v instanceof Uint8Array)) throw pvError('EINVAL', `field '${key}' must be binary`);
   return v;
 }
 
+function u64Bytes(v: bigint): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, v, true);
+  return b;
+}
+
+/** Property values: unsigned up to 2^53, or negative for signed ranges. */
+function values(a: Fields, key: string, max: number): number[] {
+  const v = a[key];
+  if (!Array.isArray(v) || v.length > max) throw pvError('EINVAL', `field '${key}' must be an array of at most ${max} integers`);
+  return v.map((x, i) => int({ [`${key}[${i}]`]: x }, `${key}[${i}]`));
+}
+
 const HANDLERS: Record<KmsOp, Handler> = {
-  VERSION: (dev) => dev.version(),
-  GET_CAP: (dev, _f, a) => dev.getCap({ capability: uint(a, 'capability', Number.MAX_SAFE_INTEGER) }),
-  SET_CLIENT_CAP: (dev, f, a) => dev.setClientCap(f, { capability: uint(a, 'capability', Number.MAX_SAFE_INTEGER), value: uint(a, 'value', Number.MAX_SAFE_INTEGER) }),
-  MODE_GETRESOURCES: (dev, f) => dev.resources(f),
-  MODE_GETCONNECTOR: (dev, _f, a) => dev.connector(uint(a, 'connector_id')),
-  MODE_GETENCODER: (dev, _f, a) => dev.encoder(uint(a, 'encoder_id')),
-  MODE_GETCRTC: (dev, _f, a) => dev.crtc(uint(a, 'crtc_id')),
-  MODE_GETPLANERESOURCES: (dev) => dev.planeResources(),
-  MODE_GETPLANE: (dev, _f, a) => dev.plane(uint(a, 'plane_id')),
-  MODE_CREATE_DUMB: (dev, f, a) =>
-    dev.createDumb(f, { width: uint(a, 'width'), height: uint(a, 'height'), bpp: uint(a, 'bpp'), flags: optUint(a, 'flags', 0) }),
-  MODE_MAP_DUMB: (dev, f, a) => dev.mapDumb(f, { handle: uint(a, 'handle') }),
-  MODE_DESTROY_DUMB: (dev, f, a) => dev.destroyDumb(f, { handle: uint(a, 'handle') }),
+  VERSION: (dev) => q.version(dev),
+  GET_CAP: (_d, _f, a) => q.getCap({ capability: uint(a, 'capability', U64_SAFE) }),
+  SET_CLIENT_CAP: (_d, f, a) => q.setClientCap(f, { capability: uint(a, 'capability', U64_SAFE), value: uint(a, 'value', U64_SAFE) }),
+  MODE_GETRESOURCES: (dev, f) => q.resources(dev, f),
+  MODE_GETCONNECTOR: (dev, _f, a) => q.connector(dev, { connector_id: uint(a, 'connector_id') }),
+  MODE_GETENCODER: (dev, _f, a) => q.encoder(dev, { encoder_id: uint(a, 'encoder_id') }),
+  MODE_GETCRTC: (dev, _f, a) => q.crtc(dev, { crtc_id: uint(a, 'crtc_id') }),
+  MODE_GETPLANERESOURCES: (dev, f) => q.planeResources(dev, f),
+  MODE_GETPLANE: (dev, _f, a) => q.plane(dev, { plane_id: uint(a, 'plane_id') }),
+  MODE_GETPROPERTY: (dev, _f, a) => q.getProperty(dev, { prop_id: uint(a, 'prop_id') }),
+  MODE_OBJ_GETPROPERTIES: (dev, f, a) => q.objGetProperties(dev, f, { obj_id: uint(a, 'obj_id'), obj_type: optUint(a, 'obj_type', 0) }),
+  MODE_OBJ_SETPROPERTY: (dev, f, a) =>
+    setProperty(dev, f, { obj_id: uint(a, 'obj_id'), obj_type: optUint(a, 'obj_type', 0), prop_id: uint(a, 'prop_id'), value: int(a, 'value') }).then(() => EMPTY),
+  MODE_SETPROPERTY: (dev, f, a) =>
+    setProperty(dev, f, { obj_id: uint(a, 'connector_id'), obj_type: 0xc0c0c0c0, prop_id: uint(a, 'prop_id'), value: int(a, 'value') }).then(() => EMPTY),
+  MODE_CREATEPROPBLOB: (dev, f, a) => q.createPropBlob(dev, f, { data: bytes(a, 'data') }),
+  MODE_GETPROPBLOB: (dev, _f, a) => q.getPropBlob(dev, { blob_id: uint(a, 'blob_id'), length: a.length === undefined ? undefined : uint(a, 'length') }),
+  MODE_DESTROYPROPBLOB: (dev, f, a) => q.destroyPropBlob(dev, f, { blob_id: uint(a, 'blob_id') }),
+  MODE_CREATE_DUMB: (dev, f, a) => createDumb(dev, f, { width: uint(a, 'width'), height: uint(a, 'height'), bpp: uint(a, 'bpp'), flags: optUint(a, 'flags', 0) }),
+  MODE_MAP_DUMB: (_d, f, a) => mapDumb(f, { handle: uint(a, 'handle') }),
+  MODE_DESTROY_DUMB: (_d, f, a) => closeHandle(f, uint(a, 'handle')),
+  GEM_CLOSE: (_d, f, a) => closeHandle(f, uint(a, 'handle')),
   MODE_ADDFB: (dev, f, a) =>
-    dev.addFb(f, { width: uint(a, 'width'), height: uint(a, 'height'), pitch: uint(a, 'pitch'), bpp: uint(a, 'bpp'), depth: uint(a, 'depth'), handle: uint(a, 'handle') }),
+    addFb(dev, f, { width: uint(a, 'width'), height: uint(a, 'height'), pitch: uint(a, 'pitch'), bpp: uint(a, 'bpp'), depth: uint(a, 'depth'), handle: uint(a, 'handle') }),
   MODE_ADDFB2: (dev, f, a) =>
-    dev.addFb2(f, {
+    addFb2(dev, f, {
       width: uint(a, 'width'),
       height: uint(a, 'height'),
       pixel_format: uint(a, 'pixel_format'),
@@ -53,25 +89,44 @@ const HANDLERS: Record<KmsOp, Handler> = {
       offsets: a.offsets === undefined ? [0, 0, 0, 0] : uintArray(a, 'offsets', 4),
       modifier: a.modifier === undefined ? [] : uintArray(a, 'modifier', 4),
     }),
-  MODE_RMFB: (dev, f, a) => dev.rmFb(f, { fb_id: uint(a, 'fb_id') }),
+  MODE_RMFB: (dev, f, a) => rmFb(dev, f, { fb_id: uint(a, 'fb_id') }),
+  MODE_GETFB: (dev, f, a) => getFb(dev, f, { fb_id: uint(a, 'fb_id') }),
+  MODE_GETFB2: (dev, f, a) => getFb2(dev, f, { fb_id: uint(a, 'fb_id') }),
   MODE_SETCRTC: (dev, f, a) =>
-    dev.setCrtc(f, {
+    setCrtc(dev, f, {
       crtc_id: uint(a, 'crtc_id'),
       fb_id: uint(a, 'fb_id'),
       x: uint(a, 'x'),
       y: uint(a, 'y'),
       connectors: uintArray(a, 'connectors', 64),
       mode: a.mode === null || a.mode === undefined ? null : parseModeInfo(obj(a, 'mode')),
-    }),
+    }).then(() => EMPTY),
   MODE_PAGE_FLIP: (dev, f, a) =>
-    dev.pageFlip(f, {
-      crtc_id: uint(a, 'crtc_id'),
-      fb_id: uint(a, 'fb_id'),
+    pageFlip(dev, f, { crtc_id: uint(a, 'crtc_id'), fb_id: uint(a, 'fb_id'), flags: uint(a, 'flags'), user_data: u64Bytes(u64(a, 'user_data')), sequence: optUint(a, 'sequence', 0) }).then(() => EMPTY),
+  MODE_ATOMIC: (dev, f, a) =>
+    atomicCommit(dev, f, {
       flags: uint(a, 'flags'),
-      user_data: bytes8(a, 'user_data'),
-      sequence: optUint(a, 'sequence', 0),
-    }),
+      objs: uintArray(a, 'objs', 4096),
+      count_props: uintArray(a, 'count_props', 4096),
+      props: uintArray(a, 'props', 65536),
+      prop_values: values(a, 'prop_values', 65536),
+      reserved: optUint(a, 'reserved', 0),
+      user_data: u64(a, 'user_data', 0n),
+    }).then(() => EMPTY),
+  SET_MASTER: (dev, f) => setMaster(dev, f),
+  DROP_MASTER: (dev, f) => dropMaster(dev, f),
+  GET_MAGIC: (dev, f) => getMagic(dev, f),
+  AUTH_MAGIC: (dev, f, a) => authMagic(dev, f, { magic: uint(a, 'magic') }),
+  WAIT_VBLANK: (dev, f, a) => waitVblank(dev, f, { type: uint(a, 'type'), sequence: uint(a, 'sequence'), signal: optUint(a, 'signal', 0, U64_SAFE) }),
+  CRTC_GET_SEQUENCE: (dev, _f, a) => getSequence(dev, { crtc_id: uint(a, 'crtc_id') }),
+  CRTC_QUEUE_SEQUENCE: (dev, f, a) =>
+    queueSequence(dev, f, { crtc_id: uint(a, 'crtc_id'), flags: optUint(a, 'flags', 0), sequence: uint(a, 'sequence'), user_data: optUint(a, 'user_data', 0, U64_SAFE) }),
 };
+
+/** Operations that may block for long; they do not hold up the file's later requests (a thread per waiter). */
+export function isDetached(packet: Fields): boolean {
+  return packet.op === 'WAIT_VBLANK';
+}
 
 export async function runIoctl(dev: KmsDevice, file: DrmFile, packet: Fields): Promise<Reply | undefined> {
   const id = packet.id;

@@ -24,6 +24,15 @@ export class ModeObjects {
     this.byId.delete(obj.id);
   }
 
+  /** Any object by id (undefined when there is none). */
+  find(id: number): ModeObject | undefined {
+    return this.byId.get(id);
+  }
+
+  all<T extends ModeObject>(objectType: number): T[] {
+    return [...this.byId.values()].filter((o) => o.objectType === objectType) as T[];
+  }
+
   /** The object of that id and type, or ENOENT naming what was looked for. */
   lookup<T extends ModeObject>(id: number, objectType: number, what: string): T {
     const o = this.byId.get(id);

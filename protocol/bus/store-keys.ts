@@ -19,8 +19,19 @@ export function backendDir(backendDomId: number, frontendDomId: number, devId: n
   return `/local/domain/${backendDomId}/backend/${DRIVER_NAME}/${frontendDomId}/${devId}`;
 }
 
+/**
+ * Extension keys (not in Xen) that a frontend may publish under its own `<conn-idx>/` so that the backend can show
+ * what only the frontend knows: how many flips its frame-done timer released, and the connector's link-status
+ * property ("good" or "bad"). Purely informational: nothing is negotiated and a backend must not rely on them.
+ */
+export const FrontendStatsField = {
+  FRAME_DONE_TIMEOUTS: 'frame-done-timeouts',
+  LINK_STATUS: 'link-status',
+} as const;
+export type FrontendStatsKey = (typeof FrontendStatsField)[keyof typeof FrontendStatsField];
+
 /** A connector's key relative to the frontend directory: connectorKey(0, 'resolution') === '0/resolution'. */
-export function connectorKey(connIdx: number, field: ConnectorField): string {
+export function connectorKey(connIdx: number, field: ConnectorField | FrontendStatsKey): string {
   checkIntRange('connector index', connIdx, 0, U8_MAX);
   return `${connIdx}/${field}`;
 }

@@ -51,3 +51,57 @@ export const PLANE_TYPE = { OVERLAY: 0, PRIMARY: 1, CURSOR: 2 } as const;
 
 /** The per-file budget for undelivered events, as the kernel keeps it (K-EV-07). */
 export const EVENT_SPACE = 4096;
+
+/** Property flags (drm_mode.h); OBJECT and SIGNED_RANGE are "extended types" in bits 6..11. */
+export const PROP = {
+  PENDING: 1 << 0,
+  RANGE: 1 << 1,
+  IMMUTABLE: 1 << 2,
+  ENUM: 1 << 3,
+  BLOB: 1 << 4,
+  BITMASK: 1 << 5,
+  OBJECT: 1 << 6,
+  SIGNED_RANGE: 2 << 6,
+  ATOMIC: 0x80000000,
+} as const;
+
+export const ATOMIC_FLAGS = {
+  PAGE_FLIP_EVENT: 0x1,
+  PAGE_FLIP_ASYNC: 0x2,
+  TEST_ONLY: 0x100,
+  NONBLOCK: 0x200,
+  ALLOW_MODESET: 0x400,
+} as const;
+export const ATOMIC_FLAGS_MASK = 0x1 | 0x2 | 0x100 | 0x200 | 0x400;
+
+export const DPMS = { ON: 0, STANDBY: 1, SUSPEND: 2, OFF: 3 } as const;
+export const LINK_STATUS = { GOOD: 0, BAD: 1 } as const;
+
+/** WAIT_VBLANK request.type bits (drm.h). */
+export const VBLANK = {
+  ABSOLUTE: 0x0,
+  RELATIVE: 0x1,
+  HIGH_CRTC_MASK: 0x3e,
+  HIGH_CRTC_SHIFT: 1,
+  EVENT: 0x4000000,
+  FLIP: 0x8000000,
+  NEXTONMISS: 0x10000000,
+  SECONDARY: 0x20000000,
+  SIGNAL: 0x40000000,
+} as const;
+export const VBLANK_TYPES_MASK = 0x1;
+export const VBLANK_FLAGS_MASK = 0x4000000 | 0x40000000 | 0x20000000 | 0x10000000;
+
+export const CRTC_SEQUENCE = { RELATIVE: 0x1, NEXT_ON_MISS: 0x2 } as const;
+
+/** Mode flag bits the kernel accepts (drm_mode.h DRM_MODE_FLAG_ALL without the removed BCAST / PIXMUX). */
+export const MODE_FLAG_3D_SHIFT = 14;
+export const MODE_FLAG_3D_MASK = 0x1f << 14;
+export const MODE_FLAG_3D_MAX = 8;
+export const MODE_FLAG_PIC_AR_SHIFT = 19;
+export const MODE_FLAG_PIC_AR_MASK = 0xf << 19;
+export const MODE_FLAG_PIC_AR_MAX = 4;
+export const MODE_FLAG_BASIC = 0x3ff | (1 << 12) | (1 << 13);
+
+export const ADDFB2 = { INTERLACED: 1, MODIFIERS: 2 } as const;
+export const DRM_FORMAT_MOD_LINEAR = 0;

@@ -70,6 +70,35 @@ export interface KmsOps {
   MODE_SETCRTC: [{ crtc_id: number; fb_id: number; x: number; y: number; connectors: number[]; mode: ModeInfo | null }, Record<string, never>];
   /** `user_data` is 8 little-endian bytes (a u64), echoed in the flip-complete event. */
   MODE_PAGE_FLIP: [{ crtc_id: number; fb_id: number; flags: number; user_data: Uint8Array; sequence?: number }, Record<string, never>];
+  MODE_GETFB: [{ fb_id: number }, { fb_id: number; width: number; height: number; pitch: number; bpp: number; depth: number; handle: number }];
+  MODE_GETFB2: [
+    { fb_id: number },
+    { fb_id: number; width: number; height: number; pixel_format: number; flags: number; handles: number[]; pitches: number[]; offsets: number[]; modifier: number[] },
+  ];
+  GEM_CLOSE: [{ handle: number }, Record<string, never>];
+  MODE_GETPROPERTY: [{ prop_id: number }, { prop_id: number; name: string; flags: number; values: number[]; enums: { name: string; value: number }[] }];
+  /** obj_type 0 means any type. */
+  MODE_OBJ_GETPROPERTIES: [{ obj_id: number; obj_type: number }, { props: number[]; prop_values: number[] }];
+  MODE_OBJ_SETPROPERTY: [{ obj_id: number; obj_type: number; prop_id: number; value: number }, Record<string, never>];
+  /** Legacy connector property write. */
+  MODE_SETPROPERTY: [{ connector_id: number; prop_id: number; value: number }, Record<string, never>];
+  MODE_CREATEPROPBLOB: [{ data: Uint8Array }, { blob_id: number }];
+  /** Without `length`, or with the blob's length, `data` comes back; otherwise only the real `length` (K-OBJ-04). */
+  MODE_GETPROPBLOB: [{ blob_id: number; length?: number }, { length: number; data?: Uint8Array }];
+  MODE_DESTROYPROPBLOB: [{ blob_id: number }, Record<string, never>];
+  /** The kernel's flattened arrays: for objs[i], count_props[i] entries of props / prop_values. */
+  MODE_ATOMIC: [
+    { flags: number; objs: number[]; count_props: number[]; props: number[]; prop_values: number[]; reserved?: number; user_data?: Uint8Array },
+    Record<string, never>,
+  ];
+  SET_MASTER: [Record<string, never>, Record<string, never>];
+  DROP_MASTER: [Record<string, never>, Record<string, never>];
+  GET_MAGIC: [Record<string, never>, { magic: number }];
+  AUTH_MAGIC: [{ magic: number }, Record<string, never>];
+  /** Blocking unless type has EVENT; `signal` is the event's user data. */
+  WAIT_VBLANK: [{ type: number; sequence: number; signal: number }, { type: number; sequence: number; tval_sec: number; tval_usec: number }];
+  CRTC_GET_SEQUENCE: [{ crtc_id: number }, { crtc_id: number; active: number; sequence: number; sequence_ns: number }];
+  CRTC_QUEUE_SEQUENCE: [{ crtc_id: number; flags: number; sequence: number; user_data: number }, { sequence: number }];
 }
 
 export type KmsOp = keyof KmsOps;

@@ -1,0 +1,43 @@
+// Dumb buffers and GEM handles: CREATE_DUMB (the handle is published only after the backend acknowledged
+// DBUF_CREATE), MAP_DUMB (the buffer's memfd), DESTROY_DUMB / GEM_CLOSE (EINVAL for an unknown handle).
+import type { KmsArgs, KmsResult } from '../../protocol/kms/ops.js';
+import { pvError } from '../../shared/errors.js';
+import { logger } from '../../shared/log.js';
+import type { KmsDevice } from './device.js';
+import { dumbGeometry } from './dumb.js';
+import type { DrmFile } from './file.js';
+import { GemObject } from './gem.js';
+
+const log = logger('gem');
+
+export async function createDumb(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_CREATE_DUMB'>): Promise<KmsResult<'MODE_CREATE_DUMB'>> {
+  const geo = dumbGeometry(a.width, a.height, a.bpp);
+  const cookie = dev.cookie();
+  const seg = dev.backend.createSegment(`pvdisplay-dumb-${cookie}`, geo.size);
+  try {
+    await dev.backend.createDbuf({ cookie, seg, width: a.width, height: a.height, bpp: a.bpp, size: geo.bytes });
+  } catch (e) {
+    seg.release();
+    throw e;
+  }
+  const obj = new GemObject(seg, cookie, a.width, a.height, a.bpp, geo.pitch, geo.size, (o) => {
+    dev.backend.destroyDbuf(o.cookie, o.seg).catch((e: Error) => log.warn(`DBUF_DESTROY: ${e.message}`));
+  });
+  return { handle: file.newHandle(obj.get()), pitch: geo.pitch, size: geo.size };
+}
+
+/** The buffer's memfd: the client maps it itself. */
+export function mapDumb(file: DrmFile, a: KmsArgs<'MODE_MAP_DUMB'>): { result: KmsResult<'MODE_MAP_DUMB'>; fd: number } {
+  const obj = file.handles.get(a.handle);
+  if (!obj) throw pvError('ENOENT', `no buffer with handle ${a.handle}`);
+  return { result: { offset: 0, size: obj.size }, fd: obj.seg.fd };
+}
+
+/** DESTROY_DUMB and GEM_CLOSE: the object lives on while framebuffers or other handles hold it. */
+export function closeHandle(file: DrmFile, handle: number): Record<string, never> {
+  const obj = file.handles.get(handle);
+  if (!obj) throw pvError('EINVAL', `no buffer with handle ${handle}`);
+  file.handles.delete(handle);
+  obj.put();
+  return {};
+}
