@@ -111,6 +111,7 @@ function armFlip(dev: KmsDevice, crtc: Crtc, ev: CommitOptions['event']): void {
     complete(sequence, timestampNs) {
       if (finished) return;
       finished = true;
+      crtc.vblank.awaiting--;
       clearTimeout(timer);
       if (crtc.pending === pending) crtc.pending = null;
       if (ev) dev.sendVblankEvent(ev.file, EVENT_TYPE.FLIP_COMPLETE, ev.userData, crtc, sequence, timestampNs);
@@ -123,6 +124,7 @@ function armFlip(dev: KmsDevice, crtc: Crtc, ev: CommitOptions['event']): void {
     pending.complete(crtc.vblank.count, now());
   }, dev.options.frameDoneTimeoutMs);
   crtc.pending = pending;
+  crtc.vblank.awaiting++;
   dev.backend.pageFlip(crtc.index, crtc.plane.state.fb!.cookie).catch((e: unknown) => {
     // As Linux: a failed PG_FLIP marks the connector disconnected and releases the event at once.
     log.warn(`PG_FLIP on connector ${crtc.index}: ${asErrno(e).message}`);

@@ -1,7 +1,11 @@
 // A CRTC's vblank counter and timestamps. Each frame-done event from the backend is a vblank (the backend latched a
-// frame); while no flips flow, a local timer at the mode's refresh rate keeps counting, first firing 1.5 periods
-// after the last frame done so that it never double-counts a vblank the backend is about to report. Waiters (vblank
-// waits, CRTC sequences, flips) fire when the counter reaches their target.
+// frame) and advances the counter by the grid periods since the last counted vblank (at least one); while no flip
+// is in flight, a local timer at the mode's refresh rate keeps counting, so waits complete on an idle display. While
+// a flip is in flight the timer does not count: the frame done reports that vblank, and counting it twice would
+// make sequences jump. Waiters (vblank waits, CRTC sequences, flips) fire when the counter reaches their target.
+// Timestamps are those of the backend's vblank grid, not of the event's arrival: the backend latches on a fixed grid
+// of the refresh period, so the earliest arrivals mark the grid and an event that lands just after a grid point is
+// stamped with that point, as hardware stamps vblanks from the scanout position rather than from interrupt latency.
 
 export interface VblankWaiter {
   target: number;
@@ -16,7 +20,10 @@ export class Vblank {
   private timer: NodeJS.Timeout | undefined;
   private nextTickNs = 0n;
   private enabled = false;
+  private anchorNs: bigint | undefined;
   private waiters: VblankWaiter[] = [];
+  /** Flips in flight: their frame-done events will report the coming vblanks. */
+  awaiting = 0;
 
   get on(): boolean {
     return this.enabled;
@@ -26,6 +33,7 @@ export class Vblank {
   enable(refreshHz: number): void {
     this.periodNs = BigInt(Math.round(1e9 / Math.max(1, refreshHz)));
     this.enabled = true;
+    this.anchorNs = undefined;
     this.schedule(now() + this.periodNs);
   }
 
@@ -39,8 +47,25 @@ export class Vblank {
 
   /** A frame-done event from the backend. */
   frameDone(): void {
-    this.advance(now());
-    if (this.enabled) this.schedule(this.timestampNs + (this.periodNs * 3n) / 2n);
+    const at = this.stamp(now());
+    const periods = this.timestampNs === 0n ? 1n : (at - this.timestampNs + this.periodNs / 2n) / this.periodNs;
+    this.advance(at, periods > 1n ? Number(periods) : 1);
+    if (this.enabled) this.schedule(this.timestampNs + this.periodNs);
+  }
+
+  /** The grid point an arrival at `t` belongs to (see the header); strictly after the previous timestamp. */
+  private stamp(t: bigint): bigint {
+    const p = this.periodNs;
+    let at = t;
+    if (this.anchorNs === undefined) this.anchorNs = t;
+    else {
+      // Within half a period after a grid point: that vblank, late by latency. Otherwise the grid we knew was
+      // wrong (an earlier arrival than ever, or the backend re-anchored): lock onto this arrival.
+      const r = (((t - this.anchorNs) % p) + p) % p;
+      if (r <= p / 2n) at = t - r;
+      else this.anchorNs = t;
+    }
+    return at > this.timestampNs ? at : this.timestampNs + 1000n;
   }
 
   add(w: VblankWaiter): void {
@@ -56,8 +81,8 @@ export class Vblank {
     return this.waiters.length;
   }
 
-  private advance(at: bigint): void {
-    this.count = (this.count + 1) >>> 0;
+  private advance(at: bigint, by = 1): void {
+    this.count = (this.count + by) >>> 0;
     this.timestampNs = at;
     const due = this.waiters.filter((w) => ((this.count - w.target) | 0) >= 0);
     if (due.length === 0) return;
@@ -75,7 +100,7 @@ export class Vblank {
   private tick(): void {
     this.timer = undefined;
     if (!this.enabled) return;
-    this.advance(this.nextTickNs);
+    if (this.awaiting === 0) this.advance(this.nextTickNs);
     this.schedule(this.nextTickNs + this.periodNs);
   }
 }

@@ -34,18 +34,22 @@ describe('legacy page flips', () => {
     await fails(r.master.setCrtc(lit.out.crtcId, 0xfffffff0, 0, 0, [lit.out.connector.connector_id], lit.out.mode), 'ENOENT');
   });
 
-  it('FLIP-02 / K-PF-20: one FLIP_COMPLETE per flip, user data, CRTC id, sequence +1, monotonic timestamps', async () => {
-    let last = await r.master.nextEvent(50).catch(() => undefined);
-    for (let i = 0; i < 20; i++) {
+  it('FLIP-02 / FLIP-03 / K-PF-20: one FLIP_COMPLETE per flip with user data and CRTC id; sequences rise as time does', async () => {
+    const events = [];
+    for (let i = 0; i < 30; i++) {
       await flip(lit.fbs[(i + 1) % 2]!, PAGE_FLIP.EVENT, BigInt(i) + 0xabcdef0000n);
       const ev = await r.master.nextEvent(3000);
       expect(ev).toMatchObject({ type: EVENT_TYPE.FLIP_COMPLETE, userData: BigInt(i) + 0xabcdef0000n, crtcId: lit.out.crtcId });
-      if (last && i > 0) {
-        expect(ev.sequence).toBe(last.sequence + 1);
-        expect(ev.tvSec * 1e6 + ev.tvUsec).toBeGreaterThan(last.tvSec * 1e6 + last.tvUsec);
-      }
-      last = ev;
+      events.push(ev);
     }
+    // IGT's rules: timestamps strictly rise, Δsequence ≥ 1, elapsed ≈ Δsequence frames, ≥ 85 % of steps are +1.
+    const steps = events.slice(1).map((e, i) => ({ dseq: e.sequence - events[i]!.sequence, dt: e.tvSec * 1e6 + e.tvUsec - (events[i]!.tvSec * 1e6 + events[i]!.tvUsec) }));
+    for (const s of steps) {
+      expect(s.dseq).toBeGreaterThanOrEqual(1);
+      expect(s.dt).toBeGreaterThan(0);
+    }
+    const good = steps.filter((s) => s.dseq === 1 && Math.abs(s.dt - 16_667) < 2_000).length;
+    expect(good).toBeGreaterThanOrEqual(Math.ceil(steps.length * 0.85));
   });
 
   it('FLIP-04 / K-PF-19: a flip while one is pending is EBUSY', async () => {
