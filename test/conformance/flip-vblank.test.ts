@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRTC_SEQUENCE, DPMS, EVENT_TYPE, PAGE_FLIP, VBLANK } from '../../protocol/kms/constants.js';
 import { RGB565 } from '../../protocol/formats.js';
+import type { VblankEvent } from '../../protocol/kms/event.js';
 import { fails, rig, type Lit, type Rig } from './fixture.js';
 
 describe('legacy page flips', () => {
@@ -35,7 +36,7 @@ describe('legacy page flips', () => {
   });
 
   it('FLIP-02 / FLIP-03 / K-PF-20: one FLIP_COMPLETE per flip with user data and CRTC id; sequences rise as time does', async () => {
-    const events = [];
+    const events: VblankEvent[] = [];
     for (let i = 0; i < 30; i++) {
       await flip(lit.fbs[(i + 1) % 2]!, PAGE_FLIP.EVENT, BigInt(i) + 0xabcdef0000n);
       const ev = await r.master.nextEvent(3000);
