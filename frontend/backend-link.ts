@@ -23,6 +23,10 @@ export class BackendLink implements DisplayBackend {
     return Segment.create(this.granter.segmentId(), name, size, false);
   }
 
+  adoptSegment(fd: number, size: number): Segment {
+    return Segment.wrap(this.granter.segmentId(), fd, size);
+  }
+
   /** Called by the ring channels. */
   frameDone(connector: number): void {
     for (const l of this.frameDoneListeners) l(connector);

@@ -33,18 +33,22 @@ export class DeviceNode {
     let chain: Promise<void> = Promise.resolve();
     let queued = 0;
     ch.on('message', (msg, fds) => {
-      for (const fd of fds) native.close(fd); // no request carries fds yet
       if (queued >= MAX_QUEUED) {
+        for (const fd of fds) native.close(fd);
         const err = { errno: 105, code: 'ENOBUFS', message: `ENOBUFS: more than ${MAX_QUEUED} requests queued` };
         if (typeof msg.id === 'number') ch.send({ re: msg.id, err });
         return;
       }
       queued++;
       const run = async (): Promise<void> => {
-        const reply = await runIoctl(this.device, file, msg);
+        const reply = await runIoctl(this.device, file, msg, fds);
         queued--;
         if (!reply) return ch.close();
-        if (ch.isOpen) ch.send(reply.packet as unknown as Record<string, unknown>, reply.fds);
+        try {
+          if (ch.isOpen) ch.send(reply.packet as unknown as Record<string, unknown>, reply.fds);
+        } finally {
+          for (const fd of reply.owned) native.close(fd);
+        }
       };
       // A blocking vblank wait must not hold up the file's other requests (libdrm users wait in a thread).
       if (isDetached(msg)) void chain.then(run);

@@ -38,6 +38,11 @@ export class Segment {
     }
   }
 
+  /** Takes over an existing memfd (a client's buffer to hand on) without mapping it; `fd` now belongs to it. */
+  static wrap(id: number, fd: number, size: number): Segment {
+    return new Segment(id, fd, size, undefined);
+  }
+
   /**
    * Maps a segment a peer handed over and closes `fd` (the segment's `fd` is then -1). The mapping is registered with the SIGBUS guard: the peer may truncate
    * its memfd at any time, and that must never kill this process.

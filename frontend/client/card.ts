@@ -69,12 +69,12 @@ export class Card extends EventEmitter<CardEvents> {
     } else p.resolve({ ok: (m.ok ?? {}) as Record<string, unknown>, fds });
   }
 
-  private request(op: KmsOp, args: object): Promise<{ ok: Record<string, unknown>; fds: number[] }> {
+  private request(op: KmsOp, args: object, fds: number[] = []): Promise<{ ok: Record<string, unknown>; fds: number[] }> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       try {
-        this.ch.send({ id, op, args: args as Record<string, unknown> });
+        this.ch.send({ id, op, args: args as Record<string, unknown> }, fds);
       } catch (e) {
         this.pending.delete(id);
         reject(e as ErrnoLike);
@@ -128,6 +128,22 @@ export class Card extends EventEmitter<CardEvents> {
       throw pvError('EPROTO', 'MAP_DUMB reply carried no fd');
     }
     return { ...(ok as KmsResult<'MODE_MAP_DUMB'>), fd: fds[0]! };
+  }
+
+  /** PRIME export: an fd for the buffer's memory (the caller owns it; it is close-on-exec). */
+  async primeHandleToFd(handle: number, flags = 0o2000002): Promise<number> {
+    const { fds } = await this.request('PRIME_HANDLE_TO_FD', { handle, flags });
+    if (fds.length !== 1) {
+      for (const fd of fds) native.close(fd);
+      throw pvError('EPROTO', 'PRIME_HANDLE_TO_FD reply carried no fd');
+    }
+    return fds[0]!;
+  }
+
+  /** PRIME import: this file's handle for the buffer behind `fd` (the caller keeps its fd). */
+  async primeFdToHandle(fd: number): Promise<number> {
+    const { ok } = await this.request('PRIME_FD_TO_HANDLE', {}, [fd]);
+    return (ok as KmsResult<'PRIME_FD_TO_HANDLE'>).handle;
   }
 
   /** Maps a dumb buffer: a typed array over the shared pages the backend scans out. */

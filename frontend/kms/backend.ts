@@ -30,6 +30,8 @@ export interface DisplayBackend {
   readonly connectors: readonly ConnectorConfig[];
   /** A new unmapped memfd segment for a buffer's pages, named so the backend can tell segments apart. */
   createSegment(name: string, size: number): Segment;
+  /** Wraps a client's memfd (a PRIME import) as a segment to share; the fd now belongs to it. */
+  adoptSegment(fd: number, size: number): Segment;
   createDbuf(spec: DbufSpec): Promise<void>;
   destroyDbuf(cookie: bigint, seg: Segment): Promise<void>;
   attachFb(dbufCookie: bigint, fbCookie: bigint, width: number, height: number, fourcc: number): Promise<void>;

@@ -14,5 +14,6 @@ export async function closeFile(dev: KmsDevice, file: DrmFile): Promise<void> {
   for (const fb of [...file.fbs]) await removeFb(dev, file, fb).catch((e: Error) => log.warn(`close: ${e.message}`));
   for (const obj of file.handles.values()) obj.put();
   file.handles.clear();
+  file.primeCache.clear();
   dev.blobs.dropOwnedBy(file);
 }

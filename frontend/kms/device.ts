@@ -11,6 +11,7 @@ import { Connector } from './connector.js';
 import { Crtc } from './crtc.js';
 import { Encoder } from './encoder.js';
 import { DrmFile } from './file.js';
+import type { GemObject } from './gem.js';
 import { ModeObjects } from './mode-objects.js';
 import { Plane } from './plane.js';
 import { StdProps, type PropContext } from './props.js';
@@ -34,6 +35,8 @@ export class KmsDevice implements PropContext {
   readonly planes: Plane[] = [];
   readonly inFormats: Blob;
   readonly files = new Set<DrmFile>();
+  /** Every live GEM object by the identity ("dev:ino") of its memfd, for PRIME imports. */
+  readonly primeObjects = new Map<string, GemObject>();
   master: DrmFile | null = null;
   /** Magics handed out by GET_MAGIC: the file each names, the master it was issued under, whether it was used. */
   readonly magics = new Map<number, { file: DrmFile; master: DrmFile | null; used: boolean }>();

@@ -39,8 +39,10 @@ export async function addFb2(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_ADD
   const obj = file.handles.get(handle);
   if (!obj) throw pvError('ENOENT', `no buffer with handle ${handle}`);
   if (obj.size < (a.height - 1) * pitch + minPitch + offset) throw pvError('EINVAL', `buffer of ${obj.size} bytes too small for the framebuffer`);
-  // displif carries no pitch or offset: the backend reads rows at the dbuf's own pitch from its start.
-  if (pitch !== obj.pitch || offset !== 0) throw pvError('EINVAL', `pitch must be the buffer's (${obj.pitch}) and offset 0 over displif`);
+  // displif carries no pitch or offset: the backend reads rows at the dbuf's own pitch from its start (an imported
+  // buffer has no geometry, so its rows are width × cpp apart).
+  const rowPitch = obj.imported ? minPitch : obj.pitch;
+  if (pitch !== rowPitch || offset !== 0) throw pvError('EINVAL', `pitch must be ${rowPitch} and offset 0 over displif`);
   const cookie = dev.cookie();
   await dev.backend.attachFb(obj.cookie, cookie, a.width, a.height, format.fourcc);
   const fb = dev.objects.add(new Framebuffer(dev.objects.allocate(), file, obj.get(), cookie, a.width, a.height, format, pitch, offset));

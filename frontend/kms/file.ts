@@ -10,6 +10,8 @@ export class DrmFile {
   readonly handles = new Map<number, GemObject>();
   readonly fbs = new Set<Framebuffer>();
   readonly clientCaps = new Map<number, number>();
+  /** PRIME import cache: the handle this file got for an object through export or import. */
+  readonly primeCache = new Map<GemObject, number>();
   /** Ever been DRM master: only such a file may take master again (non-root rule, K-MA-06). */
   wasMaster = false;
   authenticated = false;

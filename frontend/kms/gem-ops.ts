@@ -7,6 +7,8 @@ import type { KmsDevice } from './device.js';
 import { dumbGeometry } from './dumb.js';
 import type { DrmFile } from './file.js';
 import { GemObject } from './gem.js';
+import type { Segment } from '../../shared/shm.js';
+import * as native from '../../shared/native/index.js';
 
 const log = logger('gem');
 
@@ -20,16 +22,39 @@ export async function createDumb(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE
     seg.release();
     throw e;
   }
-  const obj = new GemObject(seg, cookie, a.width, a.height, a.bpp, geo.pitch, geo.size, (o) => {
+  const obj = newGem(dev, seg, cookie, { width: a.width, height: a.height, bpp: a.bpp, pitch: geo.pitch, size: geo.size, imported: false });
+  return { handle: file.newHandle(obj.get()), pitch: geo.pitch, size: geo.size };
+}
+
+/**
+ * A GEM object over a dbuf the backend acknowledged, known to the device's PRIME table by the identity of its file
+ * until it is freed — so that a later import of a recycled inode can never find it (the 2012 PRIME bug).
+ */
+export function newGem(
+  dev: KmsDevice,
+  seg: Segment,
+  cookie: bigint,
+  g: { width: number; height: number; bpp: number; pitch: number; size: number; imported: boolean },
+): GemObject {
+  const key = fileKey(seg.fd);
+  const obj = new GemObject(seg, cookie, g.width, g.height, g.bpp, g.pitch, g.size, g.imported, (o) => {
+    dev.primeObjects.delete(key);
     dev.backend.destroyDbuf(o.cookie, o.seg).catch((e: Error) => log.warn(`DBUF_DESTROY: ${e.message}`));
   });
-  return { handle: file.newHandle(obj.get()), pitch: geo.pitch, size: geo.size };
+  dev.primeObjects.set(key, obj);
+  return obj;
+}
+
+export function fileKey(fd: number): string {
+  const id = native.fileId(fd);
+  return `${id.dev}:${id.ino}`;
 }
 
 /** The buffer's memfd: the client maps it itself. */
 export function mapDumb(file: DrmFile, a: KmsArgs<'MODE_MAP_DUMB'>): { result: KmsResult<'MODE_MAP_DUMB'>; fd: number } {
   const obj = file.handles.get(a.handle);
   if (!obj) throw pvError('ENOENT', `no buffer with handle ${a.handle}`);
+  if (obj.imported) throw pvError('EINVAL', `handle ${a.handle} was imported: map its dma-buf fd instead`);
   return { result: { offset: 0, size: obj.size }, fd: obj.seg.fd };
 }
 
@@ -38,6 +63,8 @@ export function closeHandle(file: DrmFile, handle: number): Record<string, never
   const obj = file.handles.get(handle);
   if (!obj) throw pvError('EINVAL', `no buffer with handle ${handle}`);
   file.handles.delete(handle);
+  // The import cache holds its entry exactly as long as the handle it names.
+  if (file.primeCache.get(obj) === handle) file.primeCache.delete(obj);
   obj.put();
   return {};
 }

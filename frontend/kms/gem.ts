@@ -13,6 +13,8 @@ export class GemObject {
     readonly bpp: number,
     readonly pitch: number,
     readonly size: number,
+    /** Imported from a foreign memfd (PRIME): no geometry, not mappable through MAP_DUMB (K-DUMB-13). */
+    readonly imported: boolean,
     private readonly onFree: (obj: GemObject) => void,
   ) {}
 

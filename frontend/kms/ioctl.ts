@@ -13,14 +13,20 @@ import { pageFlip, setCrtc, setProperty } from './legacy.js';
 import { authMagic, dropMaster, getMagic, setMaster } from './master.js';
 import * as q from './queries.js';
 import { getSequence, queueSequence, waitVblank } from './vblank-ops.js';
+import { fdToHandle, handleToFd } from './prime.js';
+import * as native from '../../shared/native/index.js';
 
 export interface Reply {
   packet: ReplyPacket;
   fds: number[];
+  /** Fds that exist only for this reply: close them once it is sent. */
+  owned: number[];
 }
 
-type Outcome = object | { result: object; fd: number };
-type Handler = (dev: KmsDevice, file: DrmFile, a: Fields) => Promise<Outcome> | Outcome;
+/** A plain result, or one with an fd riding along (`owned`: made for this reply, close after sending). */
+type Outcome = object | { result: object; fd: number; owned?: boolean };
+/** `fds` are the ones the request carried; a handler that keeps one takes it out of the array. */
+type Handler = (dev: KmsDevice, file: DrmFile, a: Fields, fds: number[]) => Promise<Outcome> | Outcome;
 
 const EMPTY = {};
 const U64_SAFE = Number.MAX_SAFE_INTEGER;
@@ -118,6 +124,8 @@ const HANDLERS: Record<KmsOp, Handler> = {
   GET_MAGIC: (dev, f) => getMagic(dev, f),
   AUTH_MAGIC: (dev, f, a) => authMagic(dev, f, { magic: uint(a, 'magic') }),
   WAIT_VBLANK: (dev, f, a) => waitVblank(dev, f, { type: uint(a, 'type'), sequence: uint(a, 'sequence'), signal: optUint(a, 'signal', 0, U64_SAFE) }),
+  PRIME_HANDLE_TO_FD: (_d, f, a) => handleToFd(f, { handle: uint(a, 'handle'), flags: optUint(a, 'flags', 0) }),
+  PRIME_FD_TO_HANDLE: (dev, f, _a, fds) => fdToHandle(dev, f, fds.shift()),
   CRTC_GET_SEQUENCE: (dev, _f, a) => getSequence(dev, { crtc_id: uint(a, 'crtc_id') }),
   CRTC_QUEUE_SEQUENCE: (dev, f, a) =>
     queueSequence(dev, f, { crtc_id: uint(a, 'crtc_id'), flags: optUint(a, 'flags', 0), sequence: uint(a, 'sequence'), user_data: optUint(a, 'user_data', 0, U64_SAFE) }),
@@ -128,7 +136,16 @@ export function isDetached(packet: Fields): boolean {
   return packet.op === 'WAIT_VBLANK';
 }
 
-export async function runIoctl(dev: KmsDevice, file: DrmFile, packet: Fields): Promise<Reply | undefined> {
+/** Runs one request; the fds it carried are consumed (kept by the handler or closed here). */
+export async function runIoctl(dev: KmsDevice, file: DrmFile, packet: Fields, fds: number[] = []): Promise<Reply | undefined> {
+  try {
+    return await dispatch(dev, file, packet, fds);
+  } finally {
+    for (const fd of fds) native.close(fd);
+  }
+}
+
+async function dispatch(dev: KmsDevice, file: DrmFile, packet: Fields, fds: number[]): Promise<Reply | undefined> {
   const id = packet.id;
   if (typeof id !== 'number' || !Number.isInteger(id)) return undefined;
   try {
@@ -136,13 +153,13 @@ export async function runIoctl(dev: KmsDevice, file: DrmFile, packet: Fields): P
     const handler = typeof op === 'string' && Object.hasOwn(HANDLERS, op) ? HANDLERS[op as KmsOp] : undefined;
     if (!handler) throw pvError('ENOTTY', `unknown operation ${JSON.stringify(op)}`);
     const args = packet.args === undefined ? {} : obj(packet, 'args');
-    const out = await handler(dev, file, args);
+    const out = await handler(dev, file, args, fds);
     if ('fd' in out && 'result' in out && typeof out.fd === 'number') {
-      return { packet: { re: id, ok: out.result as Record<string, unknown> }, fds: [out.fd] };
+      return { packet: { re: id, ok: out.result as Record<string, unknown> }, fds: [out.fd], owned: 'owned' in out && out.owned ? [out.fd] : [] };
     }
-    return { packet: { re: id, ok: out as Record<string, unknown> }, fds: [] };
+    return { packet: { re: id, ok: out as Record<string, unknown> }, fds: [], owned: [] };
   } catch (e) {
     const err = asErrno(e);
-    return { packet: { re: id, err: { errno: err.errno, code: err.code, message: err.message } }, fds: [] };
+    return { packet: { re: id, err: { errno: err.errno, code: err.code, message: err.message } }, fds: [], owned: [] };
   }
 }

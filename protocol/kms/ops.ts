@@ -98,6 +98,10 @@ export interface KmsOps {
   /** Blocking unless type has EVENT; `signal` is the event's user data. */
   WAIT_VBLANK: [{ type: number; sequence: number; signal: number }, { type: number; sequence: number; tval_sec: number; tval_usec: number }];
   CRTC_GET_SEQUENCE: [{ crtc_id: number }, { crtc_id: number; active: number; sequence: number; sequence_ns: number }];
+  /** Replies with the buffer's memfd riding along (the same file for every export of the same buffer). */
+  PRIME_HANDLE_TO_FD: [{ handle: number; flags: number }, { flags: number }];
+  /** The dma-buf (memfd) rides along with the request. */
+  PRIME_FD_TO_HANDLE: [Record<string, never>, { handle: number }];
   CRTC_QUEUE_SEQUENCE: [{ crtc_id: number; flags: number; sequence: number; user_data: number }, { sequence: number }];
 }
 

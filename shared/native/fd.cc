@@ -1,6 +1,9 @@
-// Generic descriptor operations (dup, close) shared by every kind of fd the addon hands out.
+// Generic descriptor operations shared by every kind of fd the addon hands out (dup, close), the identity of the
+// file behind an fd (to recognise an object handed back by a peer), and pipes (fences are pipes whose write end
+// closing is the signal).
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -32,9 +35,39 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// {dev, ino} of the open file behind fd: two fds name the same file exactly when these match (while both are open).
+Napi::Value FileId(const Napi::CallbackInfo& info) {
+  int fd = 0;
+  if (!ArgFd(info, 0, "fstat", &fd)) return Napi::Value();
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    ThrowErrno(info.Env(), errno, "fstat", "fd " + std::to_string(fd));
+    return Napi::Value();
+  }
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("dev", Napi::Number::New(info.Env(), static_cast<double>(st.st_dev)));
+  out.Set("ino", Napi::Number::New(info.Env(), static_cast<double>(st.st_ino)));
+  return out;
+}
+
+// [read end, write end], both close-on-exec and non-blocking.
+Napi::Value Pipe(const Napi::CallbackInfo& info) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+    ThrowErrno(info.Env(), errno, "pipe2", "pipe");
+    return Napi::Value();
+  }
+  Napi::Array out = Napi::Array::New(info.Env(), 2);
+  out.Set(uint32_t{0}, Napi::Number::New(info.Env(), fds[0]));
+  out.Set(uint32_t{1}, Napi::Number::New(info.Env(), fds[1]));
+  return out;
+}
+
 }  // namespace
 
 void RegisterFd(Napi::Env env, Napi::Object exports) {
   exports.Set("dup", Napi::Function::New(env, Dup, "dup"));
   exports.Set("close", Napi::Function::New(env, Close, "close"));
+  exports.Set("fileId", Napi::Function::New(env, FileId, "fileId"));
+  exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
 }

@@ -34,6 +34,11 @@ export interface SealBits {
   FUTURE_WRITE: number;
 }
 
+export interface FileId {
+  dev: number;
+  ino: number;
+}
+
 interface Addon {
   PAGE_SIZE: number;
   SEAL: SealBits;
@@ -46,6 +51,8 @@ interface Addon {
   fileSize(fd: number): number;
   dup(fd: number): number;
   close(fd: number): void;
+  fileId(fd: number): FileId;
+  pipe(): [number, number];
   map(fd: number, offset: number, length: number, writable: boolean): ArrayBuffer;
   unmap(buf: ArrayBuffer): void;
   liveMappings(): number;
@@ -123,6 +130,16 @@ export function dup(fd: number): number {
 }
 export function close(fd: number): void {
   addon.close(fd);
+}
+
+/** The identity of the open file behind `fd` (st_dev, st_ino): equal for two fds exactly when they name one file. */
+export function fileId(fd: number): FileId {
+  return addon.fileId(fd);
+}
+
+/** A pipe: [read end, write end], both close-on-exec and non-blocking. */
+export function pipe(): [number, number] {
+  return addon.pipe();
 }
 /**
  * MAP_SHARED mapping as an external ArrayBuffer (unmapped by unmap() or when garbage collected). Writing into a

@@ -1,0 +1,61 @@
+// PRIME: handle → fd exports the buffer's memfd (the same file every time); fd → handle gives back this file's
+// handle for an object it already has through PRIME, a new handle for another file, and imports a foreign memfd
+// as a new buffer (DBUF_CREATE with width = height = bpp = 0 and the fd's size, as Linux does).
+import { constants, openSync } from 'node:fs';
+import type { KmsArgs, KmsResult } from '../../protocol/kms/ops.js';
+import { pvError } from '../../shared/errors.js';
+import * as native from '../../shared/native/index.js';
+import { PAGE } from '../../shared/shm.js';
+import type { KmsDevice } from './device.js';
+import type { DrmFile } from './file.js';
+import { fileKey, newGem } from './gem-ops.js';
+
+const DRM_CLOEXEC = 0o2000000;
+const DRM_RDWR = 0o2;
+
+/**
+ * The buffer's memfd with DRM_RDWR; without it a read-only open of the same file, so that a shared writable mapping
+ * fails as the VFS rules make it fail for a read-only dma-buf (PMM-15). Either way fstat names the same file.
+ */
+export function handleToFd(file: DrmFile, a: KmsArgs<'PRIME_HANDLE_TO_FD'>): { result: KmsResult<'PRIME_HANDLE_TO_FD'>; fd: number; owned: boolean } {
+  if (a.flags & ~(DRM_CLOEXEC | DRM_RDWR)) throw pvError('EINVAL', `bad PRIME flags 0x${a.flags.toString(16)}`);
+  const obj = file.handles.get(a.handle);
+  if (!obj) throw pvError('ENOENT', `no buffer with handle ${a.handle}`);
+  if (!file.primeCache.has(obj)) file.primeCache.set(obj, a.handle);
+  if (a.flags & DRM_RDWR) return { result: { flags: a.flags }, fd: obj.seg.fd, owned: false };
+  return { result: { flags: a.flags }, fd: openSync(`/proc/self/fd/${obj.seg.fd}`, constants.O_RDONLY) /* libuv opens with O_CLOEXEC */, owned: true };
+}
+
+/** Takes ownership of `fd` (closed here unless it becomes an imported buffer's memfd). */
+export async function fdToHandle(dev: KmsDevice, file: DrmFile, fd: number | undefined): Promise<KmsResult<'PRIME_FD_TO_HANDLE'>> {
+  if (fd === undefined) throw pvError('EBADF', 'PRIME_FD_TO_HANDLE needs the dma-buf fd attached');
+  let owned = true;
+  try {
+    const known = dev.primeObjects.get(fileKey(fd));
+    if (known) {
+      const cached = file.primeCache.get(known);
+      if (cached !== undefined) return { handle: cached };
+      const handle = file.newHandle(known.get());
+      file.primeCache.set(known, handle);
+      return { handle };
+    }
+    if (!native.isMemfd(fd)) throw pvError('EINVAL', 'only memfds can be imported');
+    const size = native.fileSize(fd);
+    if (size === 0 || size % PAGE !== 0) throw pvError('EINVAL', `a buffer of ${size} bytes is not a whole number of pages`);
+    const cookie = dev.cookie();
+    const seg = dev.backend.adoptSegment(fd, size);
+    owned = false;
+    try {
+      await dev.backend.createDbuf({ cookie, seg, width: 0, height: 0, bpp: 0, size });
+    } catch (e) {
+      seg.release();
+      throw e;
+    }
+    const obj = newGem(dev, seg, cookie, { width: 0, height: 0, bpp: 0, pitch: 0, size, imported: true });
+    const handle = file.newHandle(obj.get());
+    file.primeCache.set(obj, handle);
+    return { handle };
+  } finally {
+    if (owned) native.close(fd);
+  }
+}
