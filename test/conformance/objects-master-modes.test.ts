@@ -69,11 +69,11 @@ describe('properties', () => {
   });
   afterAll(async () => r?.stop());
 
-  it('the kernel property set with types: connector EDID/DPMS/link-status/CRTC_ID, CRTC ACTIVE/MODE_ID, plane type/FB_ID/…/IN_FORMATS', async () => {
+  it('the kernel property set with types: connector EDID/DPMS/link-status/CRTC_ID, CRTC ACTIVE/MODE_ID/OUT_FENCE_PTR, plane type/FB_ID/IN_FENCE_FD/…/IN_FORMATS', async () => {
     const names = (id: number) => [...lit.names.get(id)!.keys()];
     expect(names(lit.out.connector.connector_id)).toEqual(['EDID', 'DPMS', 'link-status', 'CRTC_ID']);
-    expect(names(lit.out.crtcId)).toEqual(['ACTIVE', 'MODE_ID']);
-    expect(names(lit.planeId)).toEqual(['type', 'FB_ID', 'CRTC_ID', 'SRC_X', 'SRC_Y', 'SRC_W', 'SRC_H', 'CRTC_X', 'CRTC_Y', 'CRTC_W', 'CRTC_H', 'IN_FORMATS', 'FB_DAMAGE_CLIPS']);
+    expect(names(lit.out.crtcId)).toEqual(['ACTIVE', 'MODE_ID', 'OUT_FENCE_PTR']);
+    expect(names(lit.planeId)).toEqual(['type', 'FB_ID', 'IN_FENCE_FD', 'CRTC_ID', 'SRC_X', 'SRC_Y', 'SRC_W', 'SRC_H', 'CRTC_X', 'CRTC_Y', 'CRTC_W', 'CRTC_H', 'IN_FORMATS', 'FB_DAMAGE_CLIPS']);
     const ls = await r.master.call('MODE_GETPROPERTY', { prop_id: lit.names.get(lit.out.connector.connector_id)!.get('link-status')! });
     expect(ls.flags & PROP.ENUM).toBeTruthy();
     expect(ls.enums).toEqual([{ name: 'Good', value: 0 }, { name: 'Bad', value: 1 }]);
