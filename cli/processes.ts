@@ -86,6 +86,7 @@ export interface PairOptions {
   frontendVersions?: string;
   crcLog?: boolean;
   backendArgs?: string[];
+  frontendArgs?: string[];
 }
 
 /** A backend and a frontend in a fresh runtime dir, up to the point where dri/card0 serves. */
@@ -101,7 +102,7 @@ export async function startPair(o: PairOptions = {}): Promise<Pair> {
     ...(o.backendArgs ?? []),
   ]);
   await backend.waitLine(/backend listening/);
-  const frontend = run(['frontend', '--runtime-dir', dir, '--versions', o.frontendVersions ?? '1,2']);
+  const frontend = run(['frontend', '--runtime-dir', dir, '--versions', o.frontendVersions ?? '1,2', ...(o.frontendArgs ?? [])]);
   await frontend.waitLine(/frontend ready/);
   return {
     dir,

@@ -17,6 +17,7 @@ export interface FrontendOptions {
   versions: readonly ProtocolVersion[];
   responseTimeoutMs: number;
   frameDoneTimeoutMs: number;
+  fenceTimeoutMs: number;
 }
 
 export interface FrontendEvents {
@@ -48,7 +49,7 @@ export class Frontend extends EventEmitter<FrontendEvents> {
     });
     this.bus = bus;
     bus.on('connected', (link) => {
-      const device = new KmsDevice(link, { frameDoneTimeoutMs: this.options.frameDoneTimeoutMs });
+      const device = new KmsDevice(link, { frameDoneTimeoutMs: this.options.frameDoneTimeoutMs, fenceTimeoutMs: this.options.fenceTimeoutMs });
       this.device = device;
       this.node = new DeviceNode(this.driDir, `card${this.nextCard++}`, device);
       log.info(`serving ${this.node.path} (displif v${link.version}, ${link.connectors.length} connector(s))`);

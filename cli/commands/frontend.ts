@@ -14,8 +14,9 @@ export function register(program: Command): void {
     .option('--versions <list>', 'protocol versions this frontend speaks', '1,2')
     .option('--response-timeout <ms>', 'deadline for each backend response', '3000')
     .option('--frame-done-timeout <ms>', 'how long a flip waits for frame done before its event is sent anyway', '3100')
+    .option('--fence-timeout <ms>', 'how long a commit waits for its in-fences before it is dropped', '5000')
     .option('--wait <ms>', 'how long to wait for the backend socket to appear', '5000')
-    .action(async (o: { runtimeDir: string; versions: string; responseTimeout: string; frameDoneTimeout: string; wait: string }) => {
+    .action(async (o: { runtimeDir: string; versions: string; responseTimeout: string; frameDoneTimeout: string; fenceTimeout: string; wait: string }) => {
       const dir = ensureRuntimeDir(o.runtimeDir);
       await waitForPath(join(dir, 'backend.sock'), parseIntOption(o.wait, '--wait'), 'backend');
       const fe = new Frontend({
@@ -23,6 +24,7 @@ export function register(program: Command): void {
         versions: parseVersions(o.versions).map(assertProtocolVersion),
         responseTimeoutMs: parseIntOption(o.responseTimeout, '--response-timeout', 1),
         frameDoneTimeoutMs: parseIntOption(o.frameDoneTimeout, '--frame-done-timeout', 1),
+        fenceTimeoutMs: parseIntOption(o.fenceTimeout, '--fence-timeout', 1),
       });
       let stopping = false;
       fe.on('ready', (node) => process.stdout.write(`frontend ready: ${node.path} (displif v${fe.protocolVersion})\n`));

@@ -89,6 +89,15 @@ export class Card extends EventEmitter<CardEvents> {
     return ok as KmsResult<O>;
   }
 
+  /**
+   * An operation whose request or reply carries fds (fences, PRIME): sends `fds` along and returns the result with
+   * the fds of the reply, which the caller owns.
+   */
+  async callWithFds<O extends KmsOp>(op: O, args: KmsArgs<O>, fds: number[] = []): Promise<{ result: KmsResult<O>; fds: number[] }> {
+    const { ok, fds: got } = await this.request(op, args, fds);
+    return { result: ok as KmsResult<O>, fds: got };
+  }
+
   /** The next event of a flip or vblank wait (EPROTO if the next event is a CRTC sequence event). */
   async nextEvent(timeoutMs = 5000): Promise<VblankEvent> {
     const e = await this.nextAnyEvent(timeoutMs);

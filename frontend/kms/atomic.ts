@@ -8,6 +8,9 @@ import type { KmsDevice } from './device.js';
 import type { DrmFile } from './file.js';
 import { Property } from './property.js';
 import { AtomicState } from './state.js';
+import type { KmsState } from './props.js';
+import type { Fence } from '../../shared/fence.js';
+import * as native from '../../shared/native/index.js';
 
 export interface AtomicArgs {
   flags: number;
@@ -22,7 +25,13 @@ export interface AtomicArgs {
 /** Object types that carry properties; ids of others (fbs, blobs, modes) are ENOENT in an atomic request. */
 const WITH_PROPS: number[] = [OBJECT_TYPE.CRTC, OBJECT_TYPE.CONNECTOR, OBJECT_TYPE.PLANE];
 
-export async function atomicCommit(dev: KmsDevice, file: DrmFile, a: AtomicArgs): Promise<void> {
+export interface AtomicOutcome {
+  /** Per CRTC that set OUT_FENCE_PTR: the fence (null for TEST_ONLY, whose slot the kernel leaves at -1). */
+  outFences: { crtcId: number; fence: Fence | null }[];
+}
+
+/** `fds` are the fds the request carried; IN_FENCE_FD values index them. */
+export async function atomicCommit(dev: KmsDevice, file: DrmFile, a: AtomicArgs, fds: readonly number[] = []): Promise<AtomicOutcome> {
   dev.requireMaster(file);
   if (!file.cap(DRM_CLIENT_CAP.ATOMIC)) throw pvError('EINVAL', 'the ATOMIC client cap is not set');
   if (a.flags & ~ATOMIC_FLAGS_MASK) throw pvError('EINVAL', `unknown atomic flags 0x${a.flags.toString(16)}`);
@@ -36,6 +45,15 @@ export async function atomicCommit(dev: KmsDevice, file: DrmFile, a: AtomicArgs)
     throw pvError('EFAULT', 'objs, count_props, props and prop_values do not line up');
   }
   const st = new AtomicState<(typeof dev.crtcs)[number], (typeof dev.planes)[number], (typeof dev.connectors)[number]>();
+  try {
+    return await run(dev, file, a, fds, st, event, testOnly);
+  } finally {
+    // Fences the commit did not take over (a failed check, TEST_ONLY) are this call's to close.
+    for (const fd of st.inFences.values()) native.close(fd);
+  }
+}
+
+async function run(dev: KmsDevice, file: DrmFile, a: AtomicArgs, fds: readonly number[], st: KmsState, event: boolean, testOnly: boolean): Promise<AtomicOutcome> {
   let k = 0;
   for (let i = 0; i < a.objs.length; i++) {
     const obj = dev.objects.find(a.objs[i]!);
@@ -46,15 +64,16 @@ export async function atomicCommit(dev: KmsDevice, file: DrmFile, a: AtomicArgs)
     for (let j = 0; j < a.count_props[i]!; j++, k++) {
       const prop = dev.objects.find(a.props[k]!);
       if (!(prop instanceof Property) || !attached.includes(prop)) throw pvError('ENOENT', `object ${obj.id} has no property ${a.props[k]}`);
-      dev.props.set(dev, st, obj, prop, a.prop_values[k]!);
+      dev.props.set(dev, st, obj, prop, a.prop_values[k]!, fds);
     }
   }
   if (event && st.crtcs.size === 0 && st.planes.size === 0 && st.connectors.size === 0) throw pvError('EINVAL', 'an event needs a CRTC in the commit');
   const checked = checkCommit(dev, st, { allowModeset: (a.flags & ATOMIC_FLAGS.ALLOW_MODESET) !== 0, event });
   if (event && checked.crtcs.length === 0) throw pvError('EINVAL', 'an event needs a CRTC in the commit');
-  if (testOnly) return;
-  await commit(dev, st, checked, {
+  if (testOnly) return { outFences: [...st.outFences].map((c) => ({ crtcId: c.id, fence: null })) };
+  const { outFences } = await commit(dev, st, checked, {
     event: event ? { file, userData: a.user_data } : undefined,
     nonblock: (a.flags & ATOMIC_FLAGS.NONBLOCK) !== 0,
   });
+  return { outFences: [...outFences].map(([c, fence]) => ({ crtcId: c.id, fence })) };
 }

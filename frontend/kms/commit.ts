@@ -1,6 +1,8 @@
 // The commit engine: swaps checked state in and turns it into displif operations, as xen-drm-front's display
 // pipe does: a CRTC lighting up or changing mode is a SET_CONFIG, going dark the all-zero SET_CONFIG, a new
 // framebuffer on a lit CRTC a PG_FLIP whose frame-done event (or the frame-done timer) completes the commit.
+// Before anything is shown the commit waits for its fences (IN_FENCE_FD and fences imported onto the buffers);
+// its out-fences signal when it completes. The backend takes no part in fences: completion is frame done.
 import { EVENT_TYPE } from '../../protocol/kms/constants.js';
 import { asErrno, pvError } from '../../shared/errors.js';
 import { logger } from '../../shared/log.js';
@@ -10,6 +12,8 @@ import type { KmsDevice } from './device.js';
 import type { DrmFile } from './file.js';
 import type { KmsState } from './props.js';
 import type { ConnectorState, CrtcState, PlaneState } from './state.js';
+import { Fence, waitSignalled } from '../../shared/fence.js';
+import * as native from '../../shared/native/index.js';
 
 const log = logger('commit');
 
@@ -30,7 +34,12 @@ function now(): bigint {
   return process.hrtime.bigint();
 }
 
-export async function commit(dev: KmsDevice, st: KmsState, checked: CheckedCommit, opts: CommitOptions): Promise<void> {
+export interface CommitResult {
+  /** The out-fence of each CRTC that asked for one (OUT_FENCE_PTR); the caller hands its fd on and closes it. */
+  outFences: Map<Crtc, Fence>;
+}
+
+export async function commit(dev: KmsDevice, st: KmsState, checked: CheckedCommit, opts: CommitOptions): Promise<CommitResult> {
   for (const crtc of checked.crtcs) {
     if (!crtc.pending) continue;
     if (opts.nonblock) throw pvError('EBUSY', `CRTC ${crtc.id} still has a flip in flight`);
@@ -44,6 +53,66 @@ export async function commit(dev: KmsDevice, st: KmsState, checked: CheckedCommi
     for (; reserved > 0; reserved--) ev!.file.unreserveEvent();
     throw e;
   }
+  const outFences = new Map<Crtc, Fence>();
+  for (const crtc of checked.crtcs) if (st.outFences.has(crtc)) outFences.set(crtc, Fence.create());
+  const waits = fencesOf(st);
+  if (waits.length === 0) {
+    await apply(dev, st, checked, ev, outFences);
+  } else if (!opts.nonblock) {
+    if (!(await waitAll(waits, dev.options.fenceTimeoutMs))) {
+      if (ev) for (const _ of checked.crtcs) ev.file.unreserveEvent();
+      for (const f of outFences.values()) f.signal();
+      throw pvError('ETIMEDOUT', `a fence did not signal within ${dev.options.fenceTimeoutMs} ms; nothing was changed`);
+    }
+    await apply(dev, st, checked, ev, outFences);
+  } else {
+    // A non-blocking commit returns now; its CRTCs stay busy until its fences signal and it is applied.
+    const gate = hold(checked.crtcs);
+    void waitAll(waits, dev.options.fenceTimeoutMs).then(async (ok) => {
+      gate();
+      if (ok) return apply(dev, st, checked, ev, outFences).catch((e: unknown) => log.warn(`commit after fences: ${asErrno(e).message}`));
+      // Reported, never hung on: the update is dropped, its events and out-fences are released.
+      for (const crtc of checked.crtcs) {
+        crtc.fenceTimeouts++;
+        log.warn(`CRTC ${crtc.id}: a fence did not signal within ${dev.options.fenceTimeoutMs} ms; update dropped`);
+        if (ev) dev.sendVblankEvent(ev.file, EVENT_TYPE.FLIP_COMPLETE, ev.userData, crtc, crtc.vblank.count, now());
+        outFences.get(crtc)?.signal();
+      }
+    });
+  }
+  if (!opts.nonblock) for (const crtc of checked.crtcs) await crtc.pending?.done;
+  return { outFences };
+}
+
+/** The fds a commit must wait for: its IN_FENCE_FDs and the fences imported onto the buffers it shows. */
+function fencesOf(st: KmsState): number[] {
+  const fds = [...st.inFences.values()];
+  st.inFences.clear();
+  for (const s of st.planes.values()) if (s.fb) fds.push(...s.fb.gem.writeFences.splice(0));
+  return fds;
+}
+
+async function waitAll(fds: number[], timeoutMs: number): Promise<boolean> {
+  try {
+    return (await Promise.all(fds.map((fd) => waitSignalled(fd, timeoutMs)))).every(Boolean);
+  } finally {
+    for (const fd of fds) native.close(fd);
+  }
+}
+
+/** Marks CRTCs busy as if a flip were in flight; returns the release. */
+function hold(crtcs: Crtc[]): () => void {
+  let release: () => void = () => undefined;
+  const done = new Promise<void>((r) => (release = r));
+  const gate: PendingFlip = { done, complete: () => undefined };
+  for (const c of crtcs) c.pending = gate;
+  return () => {
+    for (const c of crtcs) if (c.pending === gate) c.pending = null;
+    release();
+  };
+}
+
+async function apply(dev: KmsDevice, st: KmsState, checked: CheckedCommit, ev: CommitOptions['event'], outFences: Map<Crtc, Fence>): Promise<void> {
   const saved = new Map<Crtc, Saved>();
   for (const crtc of checked.crtcs) {
     const conn = dev.connectorOf(crtc);
@@ -54,13 +123,14 @@ export async function commit(dev: KmsDevice, st: KmsState, checked: CheckedCommi
   for (const [k, s] of st.connectors) k.state = s;
   const deliverNow = (crtc: Crtc) => {
     if (ev) dev.sendVblankEvent(ev.file, EVENT_TYPE.FLIP_COMPLETE, ev.userData, crtc, crtc.vblank.count, crtc.vblank.on ? crtc.vblank.timestampNs || now() : now());
+    outFences.get(crtc)?.signal();
   };
   for (let i = 0; i < checked.crtcs.length; i++) {
     const crtc = checked.crtcs[i]!;
     const old = saved.get(crtc)!;
     try {
       const flipped = await program(dev, crtc, old, checked.modeset.has(crtc));
-      if (flipped) armFlip(dev, crtc, ev);
+      if (flipped) armFlip(dev, crtc, ev, outFences.get(crtc));
       else deliverNow(crtc);
     } catch (e) {
       // The backend refused: this CRTC keeps its old state; events not yet sent are given back.
@@ -68,10 +138,12 @@ export async function commit(dev: KmsDevice, st: KmsState, checked: CheckedCommi
       crtc.plane.state = old.plane;
       dev.connectorOf(crtc).state = old.connector;
       if (ev) for (let j = i; j < checked.crtcs.length; j++) ev.file.unreserveEvent();
+      for (const f of outFences.values()) f.signal();
       throw e;
+    } finally {
+      dev.retireScanout();
     }
   }
-  if (!opts.nonblock) for (const crtc of checked.crtcs) await crtc.pending?.done;
 }
 
 /** Sends what one CRTC's new state needs; true when a PG_FLIP went out (its completion comes later). */
@@ -83,6 +155,7 @@ async function program(dev: KmsDevice, crtc: Crtc, old: Saved, modeset: boolean)
       crtc.vblank.disable();
       await dev.backend.setConfig(crtc.index, null);
     }
+    crtc.scanout = null;
     return false;
   }
   const fb = p.fb!;
@@ -90,11 +163,13 @@ async function program(dev: KmsDevice, crtc: Crtc, old: Saved, modeset: boolean)
   const config = { fbCookie: fb.cookie, x: p.srcX >>> 16, y: p.srcY >>> 16, width: m.hdisplay, height: m.vdisplay, bpp: fb.format.bpp };
   if (modeset || !old.crtc.active) {
     await dev.backend.setConfig(crtc.index, config);
+    crtc.scanout = fb;
     crtc.vblank.enable(m.vrefresh || 60);
     return false;
   }
   if (p.srcX !== old.plane.srcX || p.srcY !== old.plane.srcY) {
     await dev.backend.setConfig(crtc.index, config); // panning: displif has no other way to move the origin
+    crtc.scanout = fb;
     return false;
   }
   if (fb === old.plane.fb) return false;
@@ -102,7 +177,7 @@ async function program(dev: KmsDevice, crtc: Crtc, old: Saved, modeset: boolean)
 }
 
 /** PG_FLIP with its frame-done timer: whichever comes first completes the commit (Linux: pflip_to_worker). */
-function armFlip(dev: KmsDevice, crtc: Crtc, ev: CommitOptions['event']): void {
+function armFlip(dev: KmsDevice, crtc: Crtc, ev: CommitOptions['event'], outFence: Fence | undefined): void {
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((r) => (resolveDone = r));
   let finished = false;
@@ -115,6 +190,10 @@ function armFlip(dev: KmsDevice, crtc: Crtc, ev: CommitOptions['event']): void {
       clearTimeout(timer);
       if (crtc.pending === pending) crtc.pending = null;
       if (ev) dev.sendVblankEvent(ev.file, EVENT_TYPE.FLIP_COMPLETE, ev.userData, crtc, sequence, timestampNs);
+      if (crtc.flipTarget) crtc.scanout = crtc.flipTarget;
+      crtc.flipTarget = null;
+      outFence?.signal();
+      dev.retireScanout();
       resolveDone();
     },
   };
@@ -124,6 +203,7 @@ function armFlip(dev: KmsDevice, crtc: Crtc, ev: CommitOptions['event']): void {
     pending.complete(crtc.vblank.count, now());
   }, dev.options.frameDoneTimeoutMs);
   crtc.pending = pending;
+  crtc.flipTarget = crtc.plane.state.fb;
   crtc.vblank.awaiting++;
   dev.backend.pageFlip(crtc.index, crtc.plane.state.fb!.cookie).catch((e: unknown) => {
     // As Linux: a failed PG_FLIP marks the connector disconnected and releases the event at once.

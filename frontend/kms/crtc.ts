@@ -3,6 +3,7 @@
 import { OBJECT_TYPE } from '../../protocol/kms/constants.js';
 import type { CrtcInfo } from '../../protocol/kms/ops.js';
 import type { ModeObject } from './mode-objects.js';
+import type { Framebuffer } from './framebuffer.js';
 import type { Plane } from './plane.js';
 import { emptyCrtcState, type CrtcState } from './state.js';
 import { Vblank } from './vblank.js';
@@ -20,7 +21,12 @@ export class Crtc implements ModeObject {
   state: CrtcState = emptyCrtcState();
   readonly vblank = new Vblank();
   pending: PendingFlip | null = null;
+  /** What the backend shows now, and what a flip in flight will show: their buffers are not released. */
+  scanout: Framebuffer | null = null;
+  flipTarget: Framebuffer | null = null;
   frameDoneTimeouts = 0;
+  /** Commits dropped because a fence never signalled. */
+  fenceTimeouts = 0;
 
   constructor(
     readonly id: number,

@@ -23,6 +23,8 @@ export const MAX_HEIGHT = 2047;
 export interface DeviceOptions {
   /** How long a flip may wait for the backend's frame-done event before its event is sent anyway (Linux: 3100). */
   frameDoneTimeoutMs: number;
+  /** How long a commit waits for its in-fences before it is dropped (non-blocking) or fails (blocking). */
+  fenceTimeoutMs: number;
 }
 
 export class KmsDevice implements PropContext {
@@ -98,6 +100,22 @@ export class KmsDevice implements PropContext {
 
   cookie(): bigint {
     return this.nextCookie++;
+  }
+
+  /** Buffers the backend shows now or will show when a flip in flight lands. */
+  onScreen(): Set<GemObject> {
+    const shown = new Set<GemObject>();
+    for (const c of this.crtcs) for (const fb of [c.scanout, c.flipTarget]) if (fb) shown.add(fb.gem);
+    return shown;
+  }
+
+  /** Signals the release fences of buffers the backend no longer scans out (nor is about to). */
+  retireScanout(): void {
+    const shown = this.onScreen();
+    for (const obj of this.primeObjects.values()) {
+      if (shown.has(obj)) continue;
+      for (const f of obj.releaseFences.splice(0)) f.close();
+    }
   }
 
   /** Sends a VBLANK or FLIP_COMPLETE record the file reserved room for, if the file is still open. */

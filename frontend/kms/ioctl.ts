@@ -1,6 +1,6 @@
 // Decodes a client's request packet into typed arguments, runs it on the device and builds the reply. Every
 // failure, including malformed arguments, becomes an errno reply; nothing a client sends can throw past here.
-import { type Fields, uint, optUint, uintArray, obj, int } from '../../protocol/fields.js';
+import { type Fields, uint, optUint, uintArray, obj, int, bool } from '../../protocol/fields.js';
 import { parseModeInfo } from '../../protocol/kms/mode-info.js';
 import type { KmsOp, ReplyPacket } from '../../protocol/kms/ops.js';
 import { asErrno, pvError } from '../../shared/errors.js';
@@ -13,7 +13,8 @@ import { pageFlip, setCrtc, setProperty } from './legacy.js';
 import { authMagic, dropMaster, getMagic, setMaster } from './master.js';
 import * as q from './queries.js';
 import { getSequence, queueSequence, waitVblank } from './vblank-ops.js';
-import { fdToHandle, handleToFd } from './prime.js';
+import { exportFence, fdToHandle, handleToFd, importFence } from './prime.js';
+import type { Fence } from '../../shared/fence.js';
 import * as native from '../../shared/native/index.js';
 
 export interface Reply {
@@ -23,8 +24,18 @@ export interface Reply {
   owned: number[];
 }
 
-/** A plain result, or one with an fd riding along (`owned`: made for this reply, close after sending). */
-type Outcome = object | { result: object; fd: number; owned?: boolean };
+/** A plain result, or one with fds riding along (`owned`: made for this reply, close after sending). */
+type Outcome = object | WithFds;
+interface WithFds {
+  result: object;
+  fds: number[];
+  owned: boolean;
+}
+
+/** Out-fences ride along with the reply; this side's read ends go with it. */
+function withFences(result: object, fences: (Fence | null | undefined)[]): WithFds {
+  return { result, fds: fences.filter((f): f is Fence => !!f).map((f) => f.fd), owned: true };
+}
 /** `fds` are the ones the request carried; a handler that keeps one takes it out of the array. */
 type Handler = (dev: KmsDevice, file: DrmFile, a: Fields, fds: number[]) => Promise<Outcome> | Outcome;
 
@@ -50,6 +61,11 @@ function u64Bytes(v: bigint): Uint8Array {
   const b = new Uint8Array(8);
   new DataView(b.buffer).setBigUint64(0, v, true);
   return b;
+}
+
+/** One fd riding along: borrowed (the object's own memfd) unless `owned`. */
+function one(r: { result: object; fd: number; owned?: boolean }): WithFds {
+  return { result: r.result, fds: [r.fd], owned: r.owned ?? false };
 }
 
 /** Property values: unsigned up to 2^53, or negative for signed ranges. */
@@ -79,7 +95,7 @@ const HANDLERS: Record<KmsOp, Handler> = {
   MODE_GETPROPBLOB: (dev, _f, a) => q.getPropBlob(dev, { blob_id: uint(a, 'blob_id'), length: a.length === undefined ? undefined : uint(a, 'length') }),
   MODE_DESTROYPROPBLOB: (dev, f, a) => q.destroyPropBlob(dev, f, { blob_id: uint(a, 'blob_id') }),
   MODE_CREATE_DUMB: (dev, f, a) => createDumb(dev, f, { width: uint(a, 'width'), height: uint(a, 'height'), bpp: uint(a, 'bpp'), flags: optUint(a, 'flags', 0) }),
-  MODE_MAP_DUMB: (_d, f, a) => mapDumb(f, { handle: uint(a, 'handle') }),
+  MODE_MAP_DUMB: (_d, f, a) => one(mapDumb(f, { handle: uint(a, 'handle') })),
   MODE_DESTROY_DUMB: (_d, f, a) => closeHandle(f, uint(a, 'handle')),
   GEM_CLOSE: (_d, f, a) => closeHandle(f, uint(a, 'handle')),
   MODE_ADDFB: (dev, f, a) =>
@@ -108,9 +124,19 @@ const HANDLERS: Record<KmsOp, Handler> = {
       mode: a.mode === null || a.mode === undefined ? null : parseModeInfo(obj(a, 'mode')),
     }).then(() => EMPTY),
   MODE_PAGE_FLIP: (dev, f, a) =>
-    pageFlip(dev, f, { crtc_id: uint(a, 'crtc_id'), fb_id: uint(a, 'fb_id'), flags: uint(a, 'flags'), user_data: u64Bytes(u64(a, 'user_data')), sequence: optUint(a, 'sequence', 0) }).then(() => EMPTY),
-  MODE_ATOMIC: (dev, f, a) =>
-    atomicCommit(dev, f, {
+    pageFlip(dev, f, {
+      crtc_id: uint(a, 'crtc_id'),
+      fb_id: uint(a, 'fb_id'),
+      flags: uint(a, 'flags'),
+      user_data: u64Bytes(u64(a, 'user_data')),
+      sequence: optUint(a, 'sequence', 0),
+      out_fence: bool(a, 'out_fence', false),
+    }).then((fence) => (fence ? withFences({ out_fence: 0 }, [fence]) : EMPTY)),
+  MODE_ATOMIC: (dev, f, a, fds) =>
+    atomicCommit(
+      dev,
+      f,
+      {
       flags: uint(a, 'flags'),
       objs: uintArray(a, 'objs', 4096),
       count_props: uintArray(a, 'count_props', 4096),
@@ -118,14 +144,22 @@ const HANDLERS: Record<KmsOp, Handler> = {
       prop_values: values(a, 'prop_values', 65536),
       reserved: optUint(a, 'reserved', 0),
       user_data: u64(a, 'user_data', 0n),
-    }).then(() => EMPTY),
+      },
+      fds,
+    ).then(({ outFences }) => {
+      let next = 0;
+      const out_fences = outFences.map(({ crtcId, fence }) => ({ crtc_id: crtcId, fd_index: fence ? next++ : -1 }));
+      return withFences({ out_fences }, outFences.map((o) => o.fence));
+    }),
   SET_MASTER: (dev, f) => setMaster(dev, f),
   DROP_MASTER: (dev, f) => dropMaster(dev, f),
   GET_MAGIC: (dev, f) => getMagic(dev, f),
   AUTH_MAGIC: (dev, f, a) => authMagic(dev, f, { magic: uint(a, 'magic') }),
   WAIT_VBLANK: (dev, f, a) => waitVblank(dev, f, { type: uint(a, 'type'), sequence: uint(a, 'sequence'), signal: optUint(a, 'signal', 0, U64_SAFE) }),
-  PRIME_HANDLE_TO_FD: (_d, f, a) => handleToFd(f, { handle: uint(a, 'handle'), flags: optUint(a, 'flags', 0) }),
+  PRIME_HANDLE_TO_FD: (_d, f, a) => one(handleToFd(f, { handle: uint(a, 'handle'), flags: optUint(a, 'flags', 0) })),
   PRIME_FD_TO_HANDLE: (dev, f, _a, fds) => fdToHandle(dev, f, fds.shift()),
+  PRIME_EXPORT_FENCE: (dev, f, a) => one(exportFence(dev, f, uint(a, 'handle'))),
+  PRIME_IMPORT_FENCE: (_d, f, a, fds) => importFence(f, uint(a, 'handle'), fds.shift()),
   CRTC_GET_SEQUENCE: (dev, _f, a) => getSequence(dev, { crtc_id: uint(a, 'crtc_id') }),
   CRTC_QUEUE_SEQUENCE: (dev, f, a) =>
     queueSequence(dev, f, { crtc_id: uint(a, 'crtc_id'), flags: optUint(a, 'flags', 0), sequence: uint(a, 'sequence'), user_data: optUint(a, 'user_data', 0, U64_SAFE) }),
@@ -154,8 +188,9 @@ async function dispatch(dev: KmsDevice, file: DrmFile, packet: Fields, fds: numb
     if (!handler) throw pvError('ENOTTY', `unknown operation ${JSON.stringify(op)}`);
     const args = packet.args === undefined ? {} : obj(packet, 'args');
     const out = await handler(dev, file, args, fds);
-    if ('fd' in out && 'result' in out && typeof out.fd === 'number') {
-      return { packet: { re: id, ok: out.result as Record<string, unknown> }, fds: [out.fd], owned: 'owned' in out && out.owned ? [out.fd] : [] };
+    if ('fds' in out && 'result' in out) {
+      const w = out as WithFds;
+      return { packet: { re: id, ok: w.result as Record<string, unknown> }, fds: w.fds, owned: w.owned ? w.fds : [] };
     }
     return { packet: { re: id, ok: out as Record<string, unknown> }, fds: [], owned: [] };
   } catch (e) {

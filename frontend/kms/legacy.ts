@@ -16,6 +16,7 @@ import { checkModeFlags } from './modes.js';
 import { Property } from './property.js';
 import type { KmsState } from './props.js';
 import { AtomicState } from './state.js';
+import type { Fence } from '../../shared/fence.js';
 
 const NO_FB = 0xffffffff;
 
@@ -75,7 +76,8 @@ export function disableInto(dev: KmsDevice, st: KmsState, crtc: Crtc): void {
   for (const c of dev.connectors) if (c.state.crtcId === crtc.id) st.connector(c).crtcId = 0;
 }
 
-export async function pageFlip(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_PAGE_FLIP'>): Promise<void> {
+/** Resolves with the out-fence when the flip asked for one (`out_fence`, our extension of the legacy call). */
+export async function pageFlip(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_PAGE_FLIP'>): Promise<Fence | undefined> {
   dev.requireMaster(file);
   if (a.flags & ~PAGE_FLIP_FLAGS) throw pvError('EINVAL', `bad page-flip flags 0x${a.flags.toString(16)}`);
   const target = a.flags & (PAGE_FLIP.TARGET_ABSOLUTE | PAGE_FLIP.TARGET_RELATIVE);
@@ -101,8 +103,10 @@ export async function pageFlip(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_P
   if (crtc.pending) throw pvError('EBUSY', `a flip is already pending on CRTC ${crtc.id}`);
   const st = newState(dev);
   st.plane(crtc.plane).fb = fb;
+  if (a.out_fence) st.outFences.add(crtc);
   const checked = checkCommit(dev, st, { allowModeset: false, event: wantEvent });
-  await commit(dev, st, checked, { event: wantEvent ? { file, userData: userDataOf(a.user_data) } : undefined, nonblock: true });
+  const { outFences } = await commit(dev, st, checked, { event: wantEvent ? { file, userData: userDataOf(a.user_data) } : undefined, nonblock: true });
+  return outFences.get(crtc);
 }
 
 function userDataOf(bytes: Uint8Array): bigint {

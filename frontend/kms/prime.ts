@@ -9,6 +9,7 @@ import { PAGE } from '../../shared/shm.js';
 import type { KmsDevice } from './device.js';
 import type { DrmFile } from './file.js';
 import { fileKey, newGem } from './gem-ops.js';
+import { Fence } from '../../shared/fence.js';
 
 const DRM_CLOEXEC = 0o2000000;
 const DRM_RDWR = 0o2;
@@ -58,4 +59,33 @@ export async function fdToHandle(dev: KmsDevice, file: DrmFile, fd: number | und
   } finally {
     if (owned) native.close(fd);
   }
+}
+
+/**
+ * EXPORT_SYNC_FILE: a fence that signals once the backend no longer scans the buffer out (already signalled when
+ * it does not). Its read end rides along with the reply: owned by the reply when signalled, else kept by the
+ * buffer until retirement.
+ */
+export function exportFence(dev: KmsDevice, file: DrmFile, handle: number): { result: object; fd: number; owned: boolean } {
+  const obj = file.handles.get(handle);
+  if (!obj) throw pvError('ENOENT', `no buffer with handle ${handle}`);
+  const fence = Fence.create();
+  if (!dev.onScreen().has(obj)) {
+    fence.signal();
+    return { result: {}, fd: fence.fd, owned: true };
+  }
+  obj.releaseFences.push(fence);
+  return { result: {}, fd: fence.fd, owned: false };
+}
+
+/** IMPORT_SYNC_FILE: the next commit that shows the buffer waits for `fd` (which now belongs to the buffer). */
+export function importFence(file: DrmFile, handle: number, fd: number | undefined): Record<string, never> {
+  if (fd === undefined) throw pvError('EBADF', 'PRIME_IMPORT_FENCE needs the fence fd attached');
+  const obj = file.handles.get(handle);
+  if (!obj) {
+    native.close(fd);
+    throw pvError('ENOENT', `no buffer with handle ${handle}`);
+  }
+  obj.writeFences.push(fd);
+  return {};
 }

@@ -4,6 +4,7 @@
 import { DPMS, LINK_STATUS, OBJECT_TYPE, PLANE_TYPE } from '../../protocol/kms/constants.js';
 import { decodeModeInfo, decodeRects } from '../../protocol/kms/blobs.js';
 import { pvError } from '../../shared/errors.js';
+import * as native from '../../shared/native/index.js';
 import type { Blob, Blobs } from './blob.js';
 import type { Connector } from './connector.js';
 import type { Crtc } from './crtc.js';
@@ -31,6 +32,8 @@ export class StdProps {
   readonly connectorCrtc: Property;
   readonly active: Property;
   readonly modeId: Property;
+  readonly outFence: Property;
+  readonly inFence: Property;
   readonly type: Property;
   readonly fbId: Property;
   readonly planeCrtc: Property;
@@ -52,6 +55,10 @@ export class StdProps {
     this.connectorCrtc = make('CRTC_ID', { kind: 'object', objectType: OBJECT_TYPE.CRTC }, { atomic: true });
     this.active = make('ACTIVE', range(0, 1), { atomic: true });
     this.modeId = make('MODE_ID', { kind: 'blob' }, { atomic: true });
+    // The kernel's value is a user pointer; here any non-zero value asks for a fence, which the reply carries.
+    this.outFence = make('OUT_FENCE_PTR', range(0, Number.MAX_SAFE_INTEGER), { atomic: true });
+    // The kernel's value is an fd of the caller; here it indexes the fds attached to the MODE_ATOMIC request.
+    this.inFence = make('IN_FENCE_FD', { kind: 'signed-range', min: -1, max: INT_MAX }, { atomic: true });
     this.type = make('type', { kind: 'enum', values: [{ name: 'Overlay', value: PLANE_TYPE.OVERLAY }, { name: 'Primary', value: PLANE_TYPE.PRIMARY }, { name: 'Cursor', value: PLANE_TYPE.CURSOR }] }, { immutable: true });
     this.fbId = make('FB_ID', { kind: 'object', objectType: OBJECT_TYPE.FB }, { atomic: true });
     this.planeCrtc = make('CRTC_ID', { kind: 'object', objectType: OBJECT_TYPE.CRTC }, { atomic: true });
@@ -84,6 +91,7 @@ export class StdProps {
         return [
           [this.active, c.state.active ? 1 : 0],
           [this.modeId, id(c.state.modeBlob)],
+          [this.outFence, 0],
         ];
       }
       case OBJECT_TYPE.PLANE: {
@@ -92,6 +100,7 @@ export class StdProps {
         return [
           [this.type, p.planeType],
           [this.fbId, id(s.fb)],
+          [this.inFence, -1],
           [this.planeCrtc, s.crtcId],
           [this.src[0], s.srcX],
           [this.src[1], s.srcY],
@@ -114,7 +123,7 @@ export class StdProps {
    * Writes one property value into the commit's state (drm_atomic_set_property): EINVAL for a value the property
    * cannot take, an object of the wrong type, or a blob of the wrong size. DPMS is not settable through atomic.
    */
-  set(ctx: PropContext, st: KmsState, obj: ModeObject, prop: Property, value: number): void {
+  set(ctx: PropContext, st: KmsState, obj: ModeObject, prop: Property, value: number, fds: readonly number[] = []): void {
     prop.check(value);
     const objectOf = <T extends ModeObject>(type: number, what: string): T | null => {
       if (value === 0) return null;
@@ -141,6 +150,10 @@ export class StdProps {
     if (obj.objectType === OBJECT_TYPE.CRTC) {
       const s = st.crtc(obj as Crtc);
       if (prop === this.active) s.active = value === 1;
+      else if (prop === this.outFence) {
+        if (value !== 0) st.outFences.add(obj as Crtc);
+        else st.outFences.delete(obj as Crtc);
+      }
       else if (prop === this.modeId) {
         const blob = blobOf();
         const mode = blob ? decodeModeInfo(blob.data) : null;
@@ -151,6 +164,16 @@ export class StdProps {
       return;
     }
     const s = st.plane(obj as Plane);
+    if (prop === this.inFence) {
+      const old = st.inFences.get(obj as Plane);
+      if (old !== undefined) native.close(old);
+      st.inFences.delete(obj as Plane);
+      if (value === -1) return;
+      const fd = fds[value];
+      if (fd === undefined) throw pvError('EINVAL', `IN_FENCE_FD ${value}: the request carries ${fds.length} fds`);
+      st.inFences.set(obj as Plane, native.dup(fd));
+      return;
+    }
     if (prop === this.fbId) s.fb = objectOf<Framebuffer>(OBJECT_TYPE.FB, 'framebuffer');
     else if (prop === this.planeCrtc) s.crtcId = objectOf<Crtc>(OBJECT_TYPE.CRTC, 'CRTC')?.id ?? 0;
     else if (prop === this.src[0]) s.srcX = value;

@@ -46,6 +46,10 @@ export class AtomicState<C extends { state: CrtcState }, P extends { state: Plan
   readonly crtcs = new Map<C, CrtcState>();
   readonly planes = new Map<P, PlaneState>();
   readonly connectors = new Map<K, ConnectorState>();
+  /** IN_FENCE_FD per plane: fds this commit owns (waited for, then closed). */
+  readonly inFences = new Map<P, number>();
+  /** CRTCs whose OUT_FENCE_PTR asked for a fence. */
+  readonly outFences = new Set<C>();
 
   crtc(c: C): CrtcState {
     let s = this.crtcs.get(c);

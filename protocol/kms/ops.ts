@@ -69,7 +69,8 @@ export interface KmsOps {
   MODE_RMFB: [{ fb_id: number }, Record<string, never>];
   MODE_SETCRTC: [{ crtc_id: number; fb_id: number; x: number; y: number; connectors: number[]; mode: ModeInfo | null }, Record<string, never>];
   /** `user_data` is 8 little-endian bytes (a u64), echoed in the flip-complete event. */
-  MODE_PAGE_FLIP: [{ crtc_id: number; fb_id: number; flags: number; user_data: Uint8Array; sequence?: number }, Record<string, never>];
+  /** With `out_fence` (an extension of the legacy call) the reply carries a fence fd that signals at flip done. */
+  MODE_PAGE_FLIP: [{ crtc_id: number; fb_id: number; flags: number; user_data: Uint8Array; sequence?: number; out_fence?: boolean }, { out_fence?: number }];
   MODE_GETFB: [{ fb_id: number }, { fb_id: number; width: number; height: number; pitch: number; bpp: number; depth: number; handle: number }];
   MODE_GETFB2: [
     { fb_id: number },
@@ -89,8 +90,13 @@ export interface KmsOps {
   /** The kernel's flattened arrays: for objs[i], count_props[i] entries of props / prop_values. */
   MODE_ATOMIC: [
     { flags: number; objs: number[]; count_props: number[]; props: number[]; prop_values: number[]; reserved?: number; user_data?: Uint8Array },
-    Record<string, never>,
+    /** Per CRTC with OUT_FENCE_PTR set: the index of its fence among the reply's fds (-1 for TEST_ONLY). */
+    { out_fences: { crtc_id: number; fd_index: number }[] },
   ];
+  /** dma-buf EXPORT_SYNC_FILE: replies with a fence fd that signals once the backend no longer scans the buffer out. */
+  PRIME_EXPORT_FENCE: [{ handle: number }, Record<string, never>];
+  /** dma-buf IMPORT_SYNC_FILE: the fence fd rides along; commits that show the buffer wait for it. */
+  PRIME_IMPORT_FENCE: [{ handle: number }, Record<string, never>];
   SET_MASTER: [Record<string, never>, Record<string, never>];
   DROP_MASTER: [Record<string, never>, Record<string, never>];
   GET_MAGIC: [Record<string, never>, { magic: number }];
