@@ -1,16 +1,25 @@
 // The frontend process's core: walks XenBus with the backend and, once connected, serves the KMS device as
-// dri/cardN. When the backend goes away the node is removed at once.
+// dri/cardN, announcing it on dri/uevent. When the backend goes away the device is unplugged at once (a zombie
+// that lives until its last client closes) and the frontend keeps trying to reach the backend again; when it
+// comes back a new node (card1, card2, … never a number still in use) serves beside the zombie.
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProtocolVersion } from '../protocol/displif/constants.js';
 import type { ErrnoLike } from '../shared/errors.js';
+import { asErrno } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
 import { BusFront } from './bus-front.js';
 import { KmsDevice } from './kms/device.js';
+import { unplugDevice, type UnplugPolicy } from './kms/unplug.js';
 import { DeviceNode } from './node.js';
+import { UeventHub, type Uevent } from './uevent.js';
 
 const log = logger('frontend');
+
+/** How often a frontend without a backend tries the control socket again. */
+const RECONNECT_MS = 100;
+const REFUSED_RETRY_MS = 2000;
 
 export interface FrontendOptions {
   runtimeDir: string;
@@ -18,16 +27,23 @@ export interface FrontendOptions {
   responseTimeoutMs: number;
   frameDoneTimeoutMs: number;
   fenceTimeoutMs: number;
+  unplugPolicy: UnplugPolicy;
 }
 
 export interface FrontendEvents {
   ready: [node: DeviceNode, device: KmsDevice];
-  lost: [err: ErrnoLike];
+  lost: [err: ErrnoLike, zombie: DeviceNode | undefined];
+  /** A zombie's last client closed and everything it held is released. */
+  freed: [name: string];
 }
 
 export class Frontend extends EventEmitter<FrontendEvents> {
   private bus: BusFront | undefined;
   private node: DeviceNode | undefined;
+  private readonly zombies = new Set<DeviceNode>();
+  private uevents: UeventHub | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private closing = false;
   device: KmsDevice | undefined;
   readonly driDir: string;
   private nextCard = 0;
@@ -41,29 +57,70 @@ export class Frontend extends EventEmitter<FrontendEvents> {
     return this.bus?.protocolVersion;
   }
 
+  get zombieCount(): number {
+    return this.zombies.size;
+  }
+
   start(): void {
     mkdirSync(this.driDir, { recursive: true, mode: 0o700 });
-    const bus = new BusFront(join(this.options.runtimeDir, 'backend.sock'), {
-      versions: this.options.versions,
-      responseTimeoutMs: this.options.responseTimeoutMs,
-    });
+    this.uevents = new UeventHub(this.driDir);
+    this.connect();
+  }
+
+  private announce(ev: Uevent, node?: DeviceNode): void {
+    this.uevents?.publish(ev);
+    node?.broadcast({ uevent: { ...ev } });
+  }
+
+  private connect(): void {
+    if (this.closing) return;
+    let bus: BusFront;
+    try {
+      bus = new BusFront(join(this.options.runtimeDir, 'backend.sock'), { versions: this.options.versions, responseTimeoutMs: this.options.responseTimeoutMs });
+    } catch (e) {
+      log.debug(`backend not reachable yet: ${asErrno(e).message}`);
+      this.retry = setTimeout(() => this.connect(), RECONNECT_MS);
+      return;
+    }
     this.bus = bus;
     bus.on('connected', (link) => {
       const device = new KmsDevice(link, { frameDoneTimeoutMs: this.options.frameDoneTimeoutMs, fenceTimeoutMs: this.options.fenceTimeoutMs });
+      const node = new DeviceNode(this.driDir, `card${this.nextCard++}`, device);
+      device.onHotplug = (connector) => this.announce({ action: 'change', devname: node.name, hotplug: 1, connector }, node);
       this.device = device;
-      this.node = new DeviceNode(this.driDir, `card${this.nextCard++}`, device);
-      log.info(`serving ${this.node.path} (displif v${link.version}, ${link.connectors.length} connector(s))`);
-      this.emit('ready', this.node, device);
+      this.node = node;
+      log.info(`serving ${node.path} (displif v${link.version}, ${link.connectors.length} connector(s))`);
+      this.announce({ action: 'add', devname: node.name });
+      this.emit('ready', node, device);
     });
     bus.on('lost', (err) => {
-      this.node?.close();
+      const node = this.node;
+      const device = this.device;
       this.node = undefined;
-      this.emit('lost', err);
+      this.device = undefined;
+      if (node && device) {
+        unplugDevice(device, this.options.unplugPolicy);
+        this.zombies.add(node);
+        node.onFreed = () => {
+          this.zombies.delete(node);
+          log.info(`${node.name}: last client gone, zombie freed`);
+          this.emit('freed', node.name);
+        };
+        node.unplug();
+        this.announce({ action: 'remove', devname: node.name }, node);
+      }
+      this.emit('lost', err, node);
+      // A backend that refused us while connecting (no common version, bad config) is not retried in a hot loop.
+      if (!this.closing) this.retry = setTimeout(() => this.connect(), node ? RECONNECT_MS : REFUSED_RETRY_MS);
     });
   }
 
   close(): void {
+    this.closing = true;
+    clearTimeout(this.retry);
     this.node?.close();
+    for (const z of this.zombies) z.close();
     this.bus?.close();
+    this.uevents?.close();
   }
 }

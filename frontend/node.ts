@@ -18,6 +18,9 @@ export class DeviceNode {
   readonly path: string;
   private readonly listener: Listener;
   private readonly channels = new Set<Channel>();
+  private unplugged = false;
+  /** Called once an unplugged node's last connection has closed and its device has let go of everything. */
+  onFreed: () => void = () => undefined;
 
   constructor(dir: string, readonly name: string, private readonly device: KmsDevice) {
     this.path = join(dir, name);
@@ -57,8 +60,30 @@ export class DeviceNode {
     ch.on('close', (err) => {
       if (err) log.debug(`client connection closed: ${err.message}`);
       this.channels.delete(ch);
-      chain = chain.then(() => closeFile(this.device, file));
+      chain = chain.then(async () => {
+        await closeFile(this.device, file);
+        if (this.unplugged && this.channels.size === 0) this.onFreed();
+      });
     });
+  }
+
+  get openFiles(): number {
+    return this.channels.size;
+  }
+
+  /** Sends a packet to every open connection (uevents). */
+  broadcast(packet: Record<string, unknown>): void {
+    for (const ch of this.channels) if (ch.isOpen) ch.send(packet);
+  }
+
+  /**
+   * The device was unplugged: the path goes at once (opening it fails), open connections stay until their
+   * clients close them; the last close frees the zombie.
+   */
+  unplug(): void {
+    this.unplugged = true;
+    this.listener.close();
+    if (this.channels.size === 0) queueMicrotask(() => this.onFreed());
   }
 
   close(): void {

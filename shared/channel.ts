@@ -112,6 +112,22 @@ export function connectChannel(path: string): Channel {
   return new Channel(native.connect(path));
 }
 
+/**
+ * A socket path left behind by a process that died (SIGKILL leaves no chance to unlink) is removed; a path with
+ * a live listener is EADDRINUSE, so two servers never share one path.
+ */
+function reclaimStale(path: string): void {
+  let fd: number;
+  try {
+    fd = native.connect(path);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ECONNREFUSED') rmSync(path, { force: true });
+    return; // ENOENT: nothing there; anything else: listen() will say what is wrong
+  }
+  native.close(fd);
+  throw pvError('EADDRINUSE', `${path} is served by a running process`);
+}
+
 /** Accepts connections on a listening socket until closed; each becomes a Channel. */
 export class Listener {
   private readonly watcher: native.Watcher;
@@ -119,6 +135,7 @@ export class Listener {
   private closed = false;
 
   constructor(readonly path: string, onChannel: (ch: Channel) => void, backlog = 64) {
+    reclaimStale(path);
     this.fd = native.listen(path, backlog);
     this.watcher = native.watch(this.fd, 'r', (err) => {
       if (err || this.closed) return;

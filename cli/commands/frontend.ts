@@ -5,6 +5,13 @@ import { Frontend } from '../../frontend/frontend.js';
 import { parseVersions } from '../../protocol/bus/store-keys.js';
 import { assertProtocolVersion } from '../../protocol/version.js';
 import { defaultRuntimeDir, ensureRuntimeDir, onShutdown, parseIntOption, waitForPath } from '../runtime.js';
+import { UNPLUG_POLICIES, type UnplugPolicy } from '../../frontend/kms/unplug.js';
+import { pvError } from '../../shared/errors.js';
+
+function parsePolicy(v: string): UnplugPolicy {
+  if (!(UNPLUG_POLICIES as readonly string[]).includes(v)) throw pvError('EINVAL', `--unplug-policy must be one of ${UNPLUG_POLICIES.join(', ')}`);
+  return v as UnplugPolicy;
+}
 
 export function register(program: Command): void {
   program
@@ -15,8 +22,9 @@ export function register(program: Command): void {
     .option('--response-timeout <ms>', 'deadline for each backend response', '3000')
     .option('--frame-done-timeout <ms>', 'how long a flip waits for frame done before its event is sent anyway', '3100')
     .option('--fence-timeout <ms>', 'how long a commit waits for its in-fences before it is dropped', '5000')
+    .option('--unplug-policy <policy>', 'what clients that still touch a buffer of an unplugged device see: sigbus, zero-page or keep', 'sigbus')
     .option('--wait <ms>', 'how long to wait for the backend socket to appear', '5000')
-    .action(async (o: { runtimeDir: string; versions: string; responseTimeout: string; frameDoneTimeout: string; fenceTimeout: string; wait: string }) => {
+    .action(async (o: { runtimeDir: string; versions: string; responseTimeout: string; frameDoneTimeout: string; fenceTimeout: string; unplugPolicy: string; wait: string }) => {
       const dir = ensureRuntimeDir(o.runtimeDir);
       await waitForPath(join(dir, 'backend.sock'), parseIntOption(o.wait, '--wait'), 'backend');
       const fe = new Frontend({
@@ -25,14 +33,15 @@ export function register(program: Command): void {
         responseTimeoutMs: parseIntOption(o.responseTimeout, '--response-timeout', 1),
         frameDoneTimeoutMs: parseIntOption(o.frameDoneTimeout, '--frame-done-timeout', 1),
         fenceTimeoutMs: parseIntOption(o.fenceTimeout, '--fence-timeout', 1),
+        unplugPolicy: parsePolicy(o.unplugPolicy),
       });
       let stopping = false;
       fe.on('ready', (node) => process.stdout.write(`frontend ready: ${node.path} (displif v${fe.protocolVersion})\n`));
-      fe.on('lost', (err) => {
+      fe.on('lost', (err, zombie) => {
         if (stopping) return;
-        process.stderr.write(`frontend: backend lost (${err.message})\n`);
-        process.exit(1);
+        process.stdout.write(`frontend: backend lost (${err.message})${zombie ? `; ${zombie.name} unplugged (${o.unplugPolicy}), a zombie until its clients close` : ''}; waiting for the backend\n`);
       });
+      fe.on('freed', (name) => process.stdout.write(`frontend: ${name} freed\n`));
       fe.start();
       onShutdown(() => {
         stopping = true;

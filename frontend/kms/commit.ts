@@ -3,7 +3,7 @@
 // framebuffer on a lit CRTC a PG_FLIP whose frame-done event (or the frame-done timer) completes the commit.
 // Before anything is shown the commit waits for its fences (IN_FENCE_FD and fences imported onto the buffers);
 // its out-fences signal when it completes. The backend takes no part in fences: completion is frame done.
-import { EVENT_TYPE } from '../../protocol/kms/constants.js';
+import { EVENT_TYPE, LINK_STATUS } from '../../protocol/kms/constants.js';
 import { asErrno, pvError } from '../../shared/errors.js';
 import { logger } from '../../shared/log.js';
 import type { CheckedCommit } from './check.js';
@@ -201,6 +201,7 @@ function armFlip(dev: KmsDevice, crtc: Crtc, ev: CommitOptions['event'], outFenc
     crtc.frameDoneTimeouts++;
     log.warn(`CRTC ${crtc.id}: frame done timed out after ${dev.options.frameDoneTimeoutMs} ms, releasing`);
     pending.complete(crtc.vblank.count, now());
+    dev.setLinkStatus(dev.connectorOf(crtc), LINK_STATUS.BAD);
   }, dev.options.frameDoneTimeoutMs);
   crtc.pending = pending;
   crtc.flipTarget = crtc.plane.state.fb;

@@ -1,7 +1,7 @@
 // The KMS device model: the mode objects built from the backend's connectors (with their properties and driver
 // blobs), the open files and the DRM master. The operations live beside it, one file per area (queries, dumb
 // buffers, framebuffers, the commit engine, atomic, legacy modeset, vblank, master); they all go through here.
-import { OBJECT_TYPE } from '../../protocol/kms/constants.js';
+import { LINK_STATUS, OBJECT_TYPE } from '../../protocol/kms/constants.js';
 import { encodeInFormats } from '../../protocol/kms/blobs.js';
 import { encodeVblankEvent } from '../../protocol/kms/event.js';
 import { pvError } from '../../shared/errors.js';
@@ -40,6 +40,10 @@ export class KmsDevice implements PropContext {
   /** Every live GEM object by the identity ("dev:ino") of its memfd, for PRIME imports. */
   readonly primeObjects = new Map<string, GemObject>();
   master: DrmFile | null = null;
+  /** The backend is gone: every call fails with ENODEV (see unplug.ts). */
+  unplugged = false;
+  /** Told of every connector change (status, EDID, link-status): the frontend sends the hotplug uevent. */
+  onHotplug: (connectorId: number) => void = () => undefined;
   /** Magics handed out by GET_MAGIC: the file each names, the master it was issued under, whether it was used. */
   readonly magics = new Map<number, { file: DrmFile; master: DrmFile | null; used: boolean }>();
   private nextFile = 1;
@@ -65,9 +69,10 @@ export class KmsDevice implements PropContext {
     }
     backend.onFrameDone((index) => {
       const crtc = this.crtcs[index];
-      if (!crtc) return;
+      if (!crtc || this.unplugged) return;
       crtc.vblank.frameDone();
       crtc.pending?.complete(crtc.vblank.count, crtc.vblank.timestampNs);
+      this.setLinkStatus(this.connectorOf(crtc), LINK_STATUS.GOOD);
     });
   }
 
@@ -83,6 +88,13 @@ export class KmsDevice implements PropContext {
       file.authenticated = true;
     }
     return file;
+  }
+
+  /** link-status changes are announced as hotplug uevents (K-LS-02): a timed-out frame makes it Bad, a good one Good. */
+  setLinkStatus(conn: Connector, status: number): void {
+    if (conn.state.linkStatus === status) return;
+    conn.state = { ...conn.state, linkStatus: status };
+    this.onHotplug(conn.id);
   }
 
   requireMaster(file: DrmFile): void {

@@ -61,6 +61,8 @@ export async function rmFb(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_RMFB'
 export async function removeFb(dev: KmsDevice, file: DrmFile, fb: Framebuffer): Promise<void> {
   file.fbs.delete(fb);
   dev.objects.remove(fb);
+  // An unplugged device talks to no backend: FB_DETACH and the disabling commit are skipped, as Linux skips them.
+  if (dev.unplugged) return fb.gem.put();
   for (const crtc of dev.crtcs) {
     if (crtc.plane.state.fb !== fb) continue;
     const st = new AtomicState<(typeof dev.crtcs)[number], (typeof dev.planes)[number], (typeof dev.connectors)[number]>();

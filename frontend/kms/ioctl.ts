@@ -186,6 +186,7 @@ async function dispatch(dev: KmsDevice, file: DrmFile, packet: Fields, fds: numb
     const op = packet.op;
     const handler = typeof op === 'string' && Object.hasOwn(HANDLERS, op) ? HANDLERS[op as KmsOp] : undefined;
     if (!handler) throw pvError('ENOTTY', `unknown operation ${JSON.stringify(op)}`);
+    if (dev.unplugged) throw pvError('ENODEV', 'the device was unplugged: its backend is gone');
     const args = packet.args === undefined ? {} : obj(packet, 'args');
     const out = await handler(dev, file, args, fds);
     if ('fds' in out && 'result' in out) {
