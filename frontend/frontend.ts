@@ -85,7 +85,7 @@ export class Frontend extends EventEmitter<FrontendEvents> {
     this.bus = bus;
     bus.on('connected', (link) => {
       const device = new KmsDevice(link, { frameDoneTimeoutMs: this.options.frameDoneTimeoutMs, fenceTimeoutMs: this.options.fenceTimeoutMs });
-      const node = new DeviceNode(this.driDir, `card${this.nextCard++}`, device);
+      const node = this.newNode(device);
       device.onHotplug = (connector) => this.announce({ action: 'change', devname: node.name, hotplug: 1, connector }, node);
       this.device = device;
       this.node = node;
@@ -113,6 +113,18 @@ export class Frontend extends EventEmitter<FrontendEvents> {
       // A backend that refused us while connecting (no common version, bad config) is not retried in a hot loop.
       if (!this.closing) this.retry = setTimeout(() => this.connect(), node ? RECONNECT_MS : REFUSED_RETRY_MS);
     });
+  }
+
+  /** The next free cardN: numbers are never reused by this frontend, and another frontend's live node is skipped. */
+  private newNode(device: KmsDevice): DeviceNode {
+    for (;;) {
+      const name = `card${this.nextCard++}`;
+      try {
+        return new DeviceNode(this.driDir, name, device);
+      } catch (e) {
+        if (asErrno(e).code !== 'EADDRINUSE' || this.nextCard > 255) throw e;
+      }
+    }
   }
 
   close(): void {

@@ -43,7 +43,8 @@ async function gather(card: Card) {
   const crtcs = await Promise.all(res.crtcs.map(async (id) => withProps(await card.call('MODE_GETCRTC', { crtc_id: id }), id)));
   const planeIds = (await card.call('MODE_GETPLANERESOURCES', {})).planes;
   const planes = await Promise.all(planeIds.map(async (id) => withProps(await card.call('MODE_GETPLANE', { plane_id: id }), id)));
-  return { version, resources: res, caps, connectors, encoders, crtcs, planes };
+  const status = await card.call('PVD_STATUS', {});
+  return { version, resources: res, caps, connectors, encoders, crtcs, planes, status };
 }
 
 function modeLine(m: ModeInfo): string {
@@ -73,7 +74,8 @@ function print(path: string, info: Awaited<ReturnType<typeof gather>>): void {
   for (const e of info.encoders) w(`  ${e.encoder_id}  Virtual  crtc ${e.crtc_id}  possible_crtcs 0x${e.possible_crtcs.toString(16)}`);
   w('CRTCs:');
   for (const c of info.crtcs) {
-    w(`  ${c.crtc_id}  fb ${c.fb_id}  (${c.x},${c.y})  ${c.mode ? modeLine(c.mode) : 'off'}`);
+    const st = info.status.crtcs.find((s) => s.crtc_id === c.crtc_id);
+    w(`  ${c.crtc_id}  fb ${c.fb_id}  (${c.x},${c.y})  ${c.mode ? modeLine(c.mode) : 'off'}  frame-done timeouts ${st?.frame_done_timeouts ?? 0}  fence timeouts ${st?.fence_timeouts ?? 0}`);
     out.push(...propLines(c.properties, '      '));
   }
   w('Planes:');

@@ -17,7 +17,16 @@ interface Pending {
 
 export interface CardEvents {
   event: [KmsEvent];
+  /** Device add / remove / change announcements (hotplug, link-status, unplug), as on dri/uevent. */
+  uevent: [Uevent];
   close: [];
+}
+
+export interface Uevent {
+  action: 'add' | 'remove' | 'change';
+  devname: string;
+  hotplug?: 1;
+  connector?: number;
 }
 
 export class Card extends EventEmitter<CardEvents> {
@@ -54,6 +63,11 @@ export class Card extends EventEmitter<CardEvents> {
         else this.queued.push(e);
         this.emit('event', e);
       }
+      return;
+    }
+    if (typeof m.uevent === 'object' && m.uevent !== null) {
+      for (const fd of fds) native.close(fd);
+      this.emit('uevent', m.uevent as Uevent);
       return;
     }
     const p = typeof m.re === 'number' ? this.pending.get(m.re) : undefined;

@@ -1,5 +1,5 @@
 // The client library's public surface: what an app imports to drive a pvdisplay device node.
-export { Card, type CardEvents } from './card.js';
+export { Card, type CardEvents, type Uevent } from './card.js';
 export { BufferMapping } from './mapping.js';
 export { AtomicRequest, propertyIds, commitAtomic } from './atomic.js';
 export { findOutput, type Output } from './output.js';
