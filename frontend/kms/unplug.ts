@@ -18,7 +18,11 @@ export function unplugDevice(dev: KmsDevice, policy: UnplugPolicy): void {
   for (const crtc of dev.crtcs) {
     crtc.pending?.complete(crtc.vblank.count, process.hrtime.bigint());
     crtc.vblank.disable();
+    crtc.scanout = null;
+    crtc.flipTarget = null;
   }
+  // Nothing is scanned out any more: every release fence signals (no waiter hangs on a gone device, UNP-10).
+  dev.retireScanout();
   for (const c of dev.connectors) c.connected = false;
   for (const obj of dev.primeObjects.values()) {
     const fd = obj.seg.fd;
