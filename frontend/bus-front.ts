@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { StoreField, type ProtocolVersion } from '../protocol/displif/constants.js';
 import { parseControl, fdsOf, type ControlMessage, type StoreWrite } from '../protocol/bus/control.js';
 import { connectorKey, frontendDir, parseResolution, parseVersions } from '../protocol/bus/store-keys.js';
+import { HOTPLUG_FEATURE, connectedKey, parseHotplugKey } from '../protocol/bus/hotplug-keys.js';
 import { XenbusState, parseState, stateName } from '../protocol/bus/xenbus-state.js';
 import { chooseVersion, OFFERED_VERSIONS } from '../protocol/version.js';
 import { Channel, connectChannel, type Message } from '../shared/channel.js';
@@ -31,6 +32,8 @@ export interface BusFrontOptions {
 
 export interface BusFrontEvents {
   connected: [link: BackendLink];
+  /** Connector hotplug (feature-hotplug): its status, and whether its EDID / resolution changed. */
+  hotplug: [index: number, connected: boolean, edidChanged: boolean];
   /** The backend went away or failed; the link (if any) is dead. */
   lost: [err: ErrnoLike];
 }
@@ -62,6 +65,7 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
     this.ch.on('close', (err) => this.lose(err ?? pvError('ENODEV', 'backend closed the control channel')));
     this.store.on('change', (path, value) => {
       if (path === `${this.beDir}/${StoreField.STATE}`) this.onBackendState(value);
+      else if (path.startsWith(`${this.beDir}/`)) this.onBackendKey(path.slice(this.beDir.length + 1));
     });
     this.ch.send({ t: 'hello', pid: process.pid });
   }
@@ -150,6 +154,25 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
     }
   }
 
+  /** Connector hotplug keys, acted on once connected and only when both sides offered the feature. */
+  private onBackendKey(relative: string): void {
+    const k = parseHotplugKey(relative);
+    if (!k || this.state !== XenbusState.Connected || !this.hotplugNegotiated) return;
+    const connected = this.store.read(`${this.beDir}/${connectedKey(k.index)}`) !== '0';
+    this.emit('hotplug', k.index, connected, k.key === 'edid-generation');
+  }
+
+  get hotplugNegotiated(): boolean {
+    return this.store.read(`${this.beDir}/${HOTPLUG_FEATURE}`) === '1';
+  }
+
+  /** A connector's current configuration as the store and (v2) GET_EDID describe it. */
+  async connectorConfig(link: BackendLink, index: number): Promise<ConnectorConfig> {
+    const { width, height } = parseResolution(this.store.read(this.fe(connectorKey(index, StoreField.RESOLUTION))) ?? '0x0');
+    const edid = this.version >= 2 ? await link.getEdid(index) : undefined;
+    return { index, width, height, uniqueId: this.store.read(this.fe(connectorKey(index, StoreField.UNIQUE_ID))) ?? '', edid };
+  }
+
   private fe(key: string): string {
     return `${this.feDir}/${key}`;
   }
@@ -175,7 +198,10 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
     const chosen = offered === undefined ? 2 : chooseVersion(parseVersions(offered), this.options.versions.length ? this.options.versions : OFFERED_VERSIONS);
     if (chosen === undefined) throw pvError('EPROTONOSUPPORT', `no common protocol version (backend offers "${offered}")`);
     this.version = chosen;
-    const writes: StoreWrite[] = [[this.fe(StoreField.FE_VERSION), String(chosen)]];
+    const writes: StoreWrite[] = [
+      [this.fe(StoreField.FE_VERSION), String(chosen)],
+      [this.fe(HOTPLUG_FEATURE), '1'],
+    ];
     const link = new BackendLink(chosen, this.granter, this.rings);
     link.connectors = connectors;
     for (const c of connectors) {
@@ -206,6 +232,9 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
     const link = this.link!;
     if (this.version >= 2) {
       for (const c of link.connectors) c.edid = await link.getEdid(c.index);
+    }
+    if (this.hotplugNegotiated) {
+      for (const c of link.connectors) c.connected = this.store.read(`${this.beDir}/${connectedKey(c.index)}`) !== '0';
     }
     this.setState(XenbusState.Connected);
     this.emit('connected', link);

@@ -10,6 +10,7 @@ import type { ErrnoLike } from '../shared/errors.js';
 import { asErrno } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
 import { BusFront } from './bus-front.js';
+import type { BackendLink } from './backend-link.js';
 import { KmsDevice } from './kms/device.js';
 import { unplugDevice, type UnplugPolicy } from './kms/unplug.js';
 import { DeviceNode } from './node.js';
@@ -45,6 +46,7 @@ export class Frontend extends EventEmitter<FrontendEvents> {
   private retry: NodeJS.Timeout | undefined;
   private closing = false;
   device: KmsDevice | undefined;
+  private link: BackendLink | undefined;
   readonly driDir: string;
   private nextCard = 0;
 
@@ -88,10 +90,20 @@ export class Frontend extends EventEmitter<FrontendEvents> {
       const node = this.newNode(device);
       device.onHotplug = (connector) => this.announce({ action: 'change', devname: node.name, hotplug: 1, connector }, node);
       this.device = device;
+      this.link = link;
       this.node = node;
       log.info(`serving ${node.path} (displif v${link.version}, ${link.connectors.length} connector(s))`);
       this.announce({ action: 'add', devname: node.name });
       this.emit('ready', node, device);
+    });
+    bus.on('hotplug', (index, connected, edidChanged) => {
+      const { device, link } = this;
+      if (!device || !link) return;
+      if (!edidChanged) return device.hotplug(index, connected);
+      bus
+        .connectorConfig(link, index)
+        .then((config) => device.hotplug(index, connected, config))
+        .catch((e: unknown) => log.warn(`connector ${index}: re-probe failed: ${asErrno(e).message}`));
     });
     bus.on('lost', (err) => {
       const node = this.node;

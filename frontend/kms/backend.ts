@@ -10,6 +10,8 @@ export interface ConnectorConfig {
   uniqueId: string;
   /** The EDID from GET_EDID (protocol v2), undefined on v1 or when the backend has none. */
   edid: Uint8Array | undefined;
+  /** Status at connect time (feature-hotplug); connected when the backend does not say. */
+  connected?: boolean;
 }
 
 /** What SET_CONFIG carries: the fb cookie, the visible area's origin and size, and bpp. */

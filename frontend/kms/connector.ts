@@ -38,24 +38,31 @@ export class Connector implements ModeObject {
   state: ConnectorState = { crtcId: 0, dpms: DPMS.ON, linkStatus: LINK_STATUS.GOOD };
   /** The EDID property's blob (none on v1). */
   edidBlob: Blob | null = null;
-  readonly modes: ModeInfo[];
-  readonly mmWidth: number;
-  readonly mmHeight: number;
+  modes: ModeInfo[] = [];
+  mmWidth = 0;
+  mmHeight = 0;
 
   constructor(
     readonly id: number,
     readonly encoderId: number,
-    readonly config: ConnectorConfig,
+    private config: ConnectorConfig,
   ) {
-    const edid = config.edid ? parseEdid(config.edid) : undefined;
+    this.probe(config);
+  }
+
+  /** Takes the connector's (new) configuration: modes and size from its EDID on v2, else from its resolution. */
+  probe(config: ConnectorConfig): void {
+    this.config = config;
+    if (config.connected !== undefined) this.connected = config.connected;
+    const edid = config.edid && config.edid.length > 0 ? parseEdid(config.edid) : undefined;
     const pref = edid?.preferred;
-    this.modes = [
-      pref
-        ? modeFor(pref.width, pref.height, pref.refresh)
-        : modeFor(config.width, config.height, REFRESH_HZ),
-    ];
+    this.modes = [pref ? modeFor(pref.width, pref.height, pref.refresh) : modeFor(config.width, config.height, REFRESH_HZ)];
     this.mmWidth = edid?.widthMm ?? 0;
     this.mmHeight = edid?.heightMm ?? 0;
+  }
+
+  get edid(): Uint8Array | undefined {
+    return this.config.edid;
   }
 
   get index(): number {

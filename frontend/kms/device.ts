@@ -5,7 +5,7 @@ import { LINK_STATUS, OBJECT_TYPE } from '../../protocol/kms/constants.js';
 import { encodeInFormats } from '../../protocol/kms/blobs.js';
 import { encodeVblankEvent } from '../../protocol/kms/event.js';
 import { pvError } from '../../shared/errors.js';
-import type { DisplayBackend } from './backend.js';
+import type { ConnectorConfig, DisplayBackend } from './backend.js';
 import { Blobs, type Blob } from './blob.js';
 import { Connector } from './connector.js';
 import { Crtc } from './crtc.js';
@@ -88,6 +88,22 @@ export class KmsDevice implements PropContext {
       file.authenticated = true;
     }
     return file;
+  }
+
+  /**
+   * A hotplug from the backend: the connector's status, and (when its EDID changed) its modes and EDID blob, are
+   * taken over, then announced. A lit CRTC is left as it is: userspace re-probes and decides, as with real HPD.
+   */
+  hotplug(index: number, connected: boolean, config?: ConnectorConfig): void {
+    const conn = this.connectors[index];
+    if (!conn || this.unplugged) return;
+    conn.connected = connected;
+    if (config) {
+      conn.probe(config);
+      this.blobs.release(conn.edidBlob);
+      conn.edidBlob = config.edid && config.edid.length > 0 ? this.blobs.create(config.edid, null) : null;
+    }
+    this.onHotplug(conn.id);
   }
 
   /** link-status changes are announced as hotplug uevents (K-LS-02): a timed-out frame makes it Bad, a good one Good. */
