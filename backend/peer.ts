@@ -7,7 +7,8 @@ import { StoreField, type ProtocolVersion } from '../protocol/displif/constants.
 import { parseControl, fdsOf, type ControlMessage } from '../protocol/bus/control.js';
 import { FrontendStatsField, backendDir, connectorKey, formatResolution, formatVersions, frontendDir, parseStoreUint } from '../protocol/bus/store-keys.js';
 import { XenbusState, parseState, stateName } from '../protocol/bus/xenbus-state.js';
-import { buildEdid } from '../protocol/edid.js';
+import { buildEdid, parseEdid } from '../protocol/edid.js';
+import { HOTPLUG_FEATURE, connectedKey, edidGenerationKey } from '../protocol/bus/hotplug-keys.js';
 import { isProtocolVersion } from '../protocol/version.js';
 import type { Channel, Message } from '../shared/channel.js';
 import { asErrno, pvError, type ErrnoLike } from '../shared/errors.js';
@@ -151,6 +152,30 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
     this.emit('state', this.frontendState, state);
   }
 
+  /**
+   * Connector hotplug: plug or unplug connector `index`, optionally with a new EDID (whose preferred mode becomes
+   * the connector's). A frontend that negotiated feature-hotplug is told through the store; one that did not
+   * keeps working with what it has. A disconnected connector scans nothing out.
+   */
+  setConnector(index: number, connected: boolean, edid?: Uint8Array): void {
+    const spec = this.config.connectors[index];
+    if (!spec) throw pvError('EINVAL', `no connector ${index}`);
+    const pipe = this.display?.pipelines[index];
+    const writes: [string, string][] = [[`${this.beDir}/${connectedKey(index)}`, connected ? '1' : '0']];
+    if (edid) {
+      const mode = parseEdid(edid).preferred;
+      this.edids[index] = edid;
+      const next = { ...(pipe?.spec ?? spec), width: mode.width, height: mode.height, refreshHz: mode.refresh };
+      pipe?.reconfigure(next);
+      const gen = Number(this.store.read(`${this.beDir}/${edidGenerationKey(index)}`) ?? '0') + 1;
+      writes.push([this.fe(connectorKey(index, StoreField.RESOLUTION)), formatResolution(next)], [`${this.beDir}/${edidGenerationKey(index)}`, String(gen)]);
+    }
+    if (pipe) pipe.connected = connected;
+    if (!this.ch.isOpen) return;
+    if (this.store.read(this.fe(HOTPLUG_FEATURE)) === '1') this.store.transaction(writes);
+    else this.store.load(Object.fromEntries(writes));
+  }
+
   /** The nodes a toolstack creates before either driver runs. */
   private toolstackNodes(): Record<string, string> {
     const nodes: Record<string, string> = {
@@ -162,10 +187,13 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
       [`${this.beDir}/${StoreField.FRONTEND}`]: this.feDir,
       [`${this.beDir}/${StoreField.FRONTEND_ID}`]: String(this.domid),
       [`${this.beDir}/${StoreField.BE_VERSIONS}`]: formatVersions(this.config.versions),
+      [`${this.beDir}/${HOTPLUG_FEATURE}`]: '1',
     };
     this.config.connectors.forEach((c, i) => {
       nodes[this.fe(connectorKey(i, StoreField.RESOLUTION))] = formatResolution(c);
       nodes[this.fe(connectorKey(i, StoreField.UNIQUE_ID))] = c.uniqueId;
+      nodes[`${this.beDir}/${connectedKey(i)}`] = '1';
+      nodes[`${this.beDir}/${edidGenerationKey(i)}`] = '0';
     });
     return nodes;
   }

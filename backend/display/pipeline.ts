@@ -46,7 +46,7 @@ export interface HoldOptions {
 export class Pipeline extends EventEmitter<PipelineEvents> {
   private shown: { fb: Fb; vp: Viewport } | null = null;
   private readonly queue: Fb[] = [];
-  private readonly clock: VblankClock;
+  private clock: VblankClock;
   private readonly flipRate = new RateMeter();
   private holds = 0;
   private crcHolds = 0;
@@ -60,12 +60,21 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
 
   constructor(
     readonly index: number,
-    readonly spec: ConnectorSpec,
+    public spec: ConnectorSpec,
     private readonly options: PipelineOptions,
     private readonly frameDone: (fb: Fb) => void,
   ) {
     super();
     this.clock = new VblankClock(spec.refreshHz);
+  }
+
+  /** A hotplug changed the connector's mode: later SET_CONFIGs are checked against it, vblanks follow its rate. */
+  reconfigure(spec: ConnectorSpec): void {
+    if (spec.refreshHz !== this.spec.refreshHz) {
+      this.clock.stop();
+      this.clock = new VblankClock(spec.refreshHz);
+    }
+    this.spec = spec;
   }
 
   get configured(): boolean {
