@@ -15,7 +15,8 @@ import { asErrno, pvError, type ErrnoLike } from '../shared/errors.js';
 import { EventChannel } from '../shared/evtchn.js';
 import { logger } from '../shared/log.js';
 import * as native from '../shared/native/index.js';
-import { Mapper } from '../shared/sharing.js';
+import { Granter, Mapper } from '../shared/sharing.js';
+import { BackendAllocator } from './display/be-alloc.js';
 import { Store } from '../shared/store.js';
 import type { FaultPlan } from './faults/plan.js';
 import { Display } from './display/display.js';
@@ -289,7 +290,7 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
       (spec, i) => new Pipeline(i, spec, { paced: this.config.paced, crc: this.config.crc }, (fb) => this.rings[i]?.frameDone(fb.cookie)),
     );
     for (const p of pipelines) p.on('frame', (f) => this.emit('frame', f));
-    const display = new Display(pipelines, this.mapper.grants, (i) => this.edids[i]!);
+    const display = new Display(pipelines, this.mapper.grants, (i) => this.edids[i]!, this.config.beAlloc ? new BackendAllocator(new Granter(this.ch)) : undefined);
     this.display = display;
     this.rings = this.config.connectors.map((_, i) => {
       const key = (f: Parameters<typeof connectorKey>[1]) => {

@@ -1,12 +1,28 @@
 // The KMS device's view of the backend over displif: dumb buffers are shared (fd + grants + page directory) and
 // created with DBUF_CREATE on connector 0's ring; framebuffer ops also go there; SET_CONFIG, PG_FLIP and GET_EDID
 // go on the ring of the connector they concern, as Linux does.
-import { EDID_MAX_SIZE, Op, type ProtocolVersion } from '../protocol/displif/constants.js';
-import { directoryPagesFor, writePageDirectory } from '../protocol/displif/page-directory.js';
+import { DBUF_FLG_REQ_ALLOC, EDID_MAX_SIZE, Op, type ProtocolVersion } from '../protocol/displif/constants.js';
+import { directoryPagesFor, pagesForSize, readPageDirectory, writeDirectoryChain, writePageDirectory } from '../protocol/displif/page-directory.js';
 import { Segment } from '../shared/shm.js';
-import type { Granter } from '../shared/sharing.js';
+import type { Granter, Mapper } from '../shared/sharing.js';
+import { pvError } from '../shared/errors.js';
 import type { ConnectorConfig, DbufSpec, DisplayBackend, ScanoutConfig } from './kms/backend.js';
-import type { RingChannel } from './ring-channel.js';
+import type { Outgoing, RingChannel } from './ring-channel.js';
+
+function dbufCreate(spec: DbufSpec, grefDirectory: number, flags: number): Outgoing {
+  return {
+    kind: 'dbufCreate',
+    operation: Op.DBUF_CREATE,
+    dbufCookie: spec.cookie,
+    width: spec.width,
+    height: spec.height,
+    bpp: spec.bpp,
+    bufferSz: spec.size,
+    flags,
+    grefDirectory,
+    dataOfs: 0,
+  };
+}
 
 export class BackendLink implements DisplayBackend {
   private readonly grefs = new Map<Segment, number>();
@@ -17,11 +33,9 @@ export class BackendLink implements DisplayBackend {
     readonly version: ProtocolVersion,
     private readonly granter: Granter,
     private readonly channels: readonly RingChannel[],
+    /** With be-alloc: what the backend granted us, where its buffers' pages are found. */
+    private readonly backendMemory?: Mapper,
   ) {}
-
-  createSegment(name: string, size: number): Segment {
-    return Segment.create(this.granter.segmentId(), name, size, false);
-  }
 
   adoptSegment(fd: number, size: number): Segment {
     return Segment.wrap(this.granter.segmentId(), fd, size);
@@ -76,35 +90,63 @@ export class BackendLink implements DisplayBackend {
     this.granter.unshare(seg, gref);
   }
 
-  async createDbuf(spec: DbufSpec): Promise<void> {
+  async createDbuf(spec: DbufSpec): Promise<Segment> {
+    if (this.backendMemory && !spec.seg) return this.createBackendDbuf(spec, this.backendMemory);
+    const seg = spec.seg ?? Segment.create(this.granter.segmentId(), `pvdisplay-dumb-${spec.cookie}`, spec.size, false);
     try {
-      await this.withDirectory(spec.seg, (grefDirectory) =>
-        this.ring(0).call({
-          kind: 'dbufCreate',
-          operation: Op.DBUF_CREATE,
-          dbufCookie: spec.cookie,
-          width: spec.width,
-          height: spec.height,
-          bpp: spec.bpp,
-          bufferSz: spec.size,
-          flags: 0,
-          grefDirectory,
-          dataOfs: 0,
-        }),
-      );
+      await this.withDirectory(seg, (grefDirectory) => this.ring(0).call(dbufCreate(spec, grefDirectory, 0)));
     } catch (e) {
-      this.unshare(spec.seg);
+      this.unshare(seg);
+      if (!spec.seg) seg.release();
       throw e;
+    }
+    return seg;
+  }
+
+  /**
+   * be-alloc (Linux backend_map): only the directory chain is ours; after the response, a sync makes sure the
+   * backend's grants (sent before it answered) are known, then the directory's refs must name one whole segment,
+   * whose fd becomes the buffer's. Anything else is ENXIO, and the dbuf is destroyed again.
+   */
+  private async createBackendDbuf(spec: DbufSpec, memory: Mapper): Promise<Segment> {
+    const pages = pagesForSize(spec.size);
+    const dirPages = directoryPagesFor(pages);
+    const dir = Segment.create(this.granter.segmentId(), 'pvdisplay-pgdir', dirPages * 4096);
+    const dirFirst = this.granter.share(dir);
+    try {
+      const dirGrefs = Array.from({ length: dirPages }, (_, i) => dirFirst + i);
+      writeDirectoryChain(dirGrefs.map((_, i) => dir.page(i)), dirGrefs);
+      await this.granter.sync();
+      await this.ring(0).call(dbufCreate(spec, dirFirst, DBUF_FLG_REQ_ALLOC));
+      await this.granter.sync();
+      const grefs = readPageDirectory((g) => (g >= dirFirst && g < dirFirst + dirPages ? dir.page(g - dirFirst) : undefined), dirFirst, pages);
+      const refs = grefs.map((g) => memory.grants.resolve(g));
+      const seg = refs[0]?.seg;
+      if (!seg || seg.pages !== pages || refs.some((r, i) => r?.seg !== seg || r.page !== i)) {
+        await this.ring(0).call({ kind: 'dbufDestroy', operation: Op.DBUF_DESTROY, dbufCookie: spec.cookie }).catch(() => undefined);
+        throw pvError('ENXIO', 'the backend granted pages that are not one whole buffer');
+      }
+      return seg.retain();
+    } finally {
+      this.granter.unshare(dir, dirFirst);
+      dir.release();
     }
   }
 
-  /** Frontend-allocated buffers are let go after the response, whatever it said (as Linux). */
+  /**
+   * Frontend-allocated buffers are let go after the response, whatever it said; backend-allocated ones before the
+   * request, so that the backend can free them (as Linux does).
+   */
   async destroyDbuf(cookie: bigint, seg: Segment): Promise<void> {
+    const ours = this.grefs.has(seg);
+    if (!ours) seg.release();
     try {
       await this.ring(0).call({ kind: 'dbufDestroy', operation: Op.DBUF_DESTROY, dbufCookie: cookie });
     } finally {
-      this.unshare(seg);
-      seg.release();
+      if (ours) {
+        this.unshare(seg);
+        seg.release();
+      }
     }
   }
 

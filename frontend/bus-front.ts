@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { StoreField, type ProtocolVersion } from '../protocol/displif/constants.js';
 import { parseControl, fdsOf, type ControlMessage, type StoreWrite } from '../protocol/bus/control.js';
-import { connectorKey, frontendDir, parseResolution, parseVersions } from '../protocol/bus/store-keys.js';
+import { connectorKey, frontendDir, parseBeAlloc, parseResolution, parseVersions } from '../protocol/bus/store-keys.js';
 import { HOTPLUG_FEATURE, connectedKey, parseHotplugKey } from '../protocol/bus/hotplug-keys.js';
 import { XenbusState, parseState, stateName } from '../protocol/bus/xenbus-state.js';
 import { chooseVersion, OFFERED_VERSIONS } from '../protocol/version.js';
@@ -14,7 +14,7 @@ import { asErrno, pvError, type ErrnoLike } from '../shared/errors.js';
 import { EventChannel } from '../shared/evtchn.js';
 import { logger } from '../shared/log.js';
 import * as native from '../shared/native/index.js';
-import { Granter } from '../shared/sharing.js';
+import { Granter, Mapper } from '../shared/sharing.js';
 import { Segment } from '../shared/shm.js';
 import { Store } from '../shared/store.js';
 import { BackendLink } from './backend-link.js';
@@ -42,6 +42,8 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
   private readonly ch: Channel;
   private readonly store: Store;
   private readonly granter: Granter;
+  /** What the backend shares with us: be-alloc buffers, kept as fds to hand to clients. */
+  readonly backendMemory = new Mapper(false);
   private feDir = '';
   private beDir = '';
   private state: number = XenbusState.Initialising;
@@ -92,12 +94,17 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
   }
 
   private onMessage(raw: Message, fds: number[]): void {
-    for (const fd of fds) native.close(fd); // a backend hands us no fds (be-alloc is not enabled)
     let msg: ControlMessage;
     try {
       msg = parseControl(raw);
-      if (fdsOf(msg) !== 0) throw pvError('EPROTO', `unexpected ${msg.t} from the backend`);
-      this.handle(msg);
+      // Only segments (be-alloc buffers) come with an fd from a backend; event channels are ours to make.
+      if (fds.length !== fdsOf(msg) || msg.t === 'evtchn') throw pvError('EPROTO', `unexpected ${msg.t} with ${fds.length} fds from the backend`);
+    } catch (e) {
+      for (const fd of fds) native.close(fd);
+      return this.ch.close(asErrno(e));
+    }
+    try {
+      if (!this.backendMemory.handle(msg, fds)) this.handle(msg);
     } catch (e) {
       this.ch.close(asErrno(e));
     }
@@ -202,7 +209,7 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
       [this.fe(StoreField.FE_VERSION), String(chosen)],
       [this.fe(HOTPLUG_FEATURE), '1'],
     ];
-    const link = new BackendLink(chosen, this.granter, this.rings);
+    const link = new BackendLink(chosen, this.granter, this.rings, parseBeAlloc(this.store.read(this.fe(StoreField.BE_ALLOC))) ? this.backendMemory : undefined);
     link.connectors = connectors;
     for (const c of connectors) {
       const seg = Segment.create(this.granter.segmentId(), `pvdisplay-ring-${c.index}`, 2 * 4096);
@@ -246,6 +253,7 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
     for (const r of this.rings) r.shutdown(pvError('EIO', 'backend gone'));
     for (const e of this.evtchns) e.close();
     for (const s of this.ringSegments) s.release();
+    this.backendMemory.clear();
     this.granter.fail(err);
     this.emit('lost', err);
   }

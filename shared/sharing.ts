@@ -66,6 +66,9 @@ export class Mapper {
   readonly grants = new GrantMap();
   private readonly segments = new Map<number, Segment>();
 
+  /** `mapped` false keeps the peer's segments as fds to pass on (the frontend hands be-alloc buffers to clients). */
+  constructor(private readonly mapped = true) {}
+
   /** Handles seg / seg-close / grant / ungrant; false for other messages. Throws on a peer's protocol error. */
   handle(msg: ControlMessage, fds: number[]): boolean {
     switch (msg.t) {
@@ -77,7 +80,7 @@ export class Mapper {
         }
         let seg: Segment;
         try {
-          seg = Segment.adopt(msg.id, fd, msg.size);
+          seg = this.mapped ? Segment.adopt(msg.id, fd, msg.size) : Segment.adoptUnmapped(msg.id, fd, msg.size);
         } catch (e) {
           native.close(fd);
           throw e;

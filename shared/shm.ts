@@ -8,6 +8,14 @@ export function pagesFor(bytes: number): number {
   return Math.ceil(bytes / PAGE);
 }
 
+function checkPeerSize(id: number, fd: number, size: number): void {
+  if (!Number.isSafeInteger(size) || size <= 0 || size % PAGE !== 0) {
+    throw pvError('EINVAL', `segment ${id}: size ${size} is not a positive multiple of ${PAGE}`);
+  }
+  const actual = native.fileSize(fd);
+  if (actual < size) throw pvError('EINVAL', `segment ${id}: file holds ${actual} bytes, peer claims ${size}`);
+}
+
 export class Segment {
   readonly bytes: Uint8Array;
   private mapping: ArrayBuffer | undefined;
@@ -43,16 +51,18 @@ export class Segment {
     return new Segment(id, fd, size, undefined);
   }
 
+  /** A segment a peer handed over, kept as an fd to pass on rather than mapped (be-alloc buffers at the frontend). */
+  static adoptUnmapped(id: number, fd: number, size: number): Segment {
+    checkPeerSize(id, fd, size);
+    return new Segment(id, fd, size, undefined);
+  }
+
   /**
    * Maps a segment a peer handed over and closes `fd` (the segment's `fd` is then -1). The mapping is registered with the SIGBUS guard: the peer may truncate
    * its memfd at any time, and that must never kill this process.
    */
   static adopt(id: number, fd: number, size: number): Segment {
-    if (!Number.isSafeInteger(size) || size <= 0 || size % PAGE !== 0) {
-      throw pvError('EINVAL', `segment ${id}: size ${size} is not a positive multiple of ${PAGE}`);
-    }
-    const actual = native.fileSize(fd);
-    if (actual < size) throw pvError('EINVAL', `segment ${id}: file holds ${actual} bytes, peer claims ${size}`);
+    checkPeerSize(id, fd, size);
     const mapping = native.map(fd, 0, size, true);
     native.guard(mapping);
     // The mapping keeps the file alive; holding the fd too would spend one per buffer of every peer.

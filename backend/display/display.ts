@@ -13,17 +13,23 @@ import { Dbuf } from './dbuf.js';
 import { Fb } from './framebuffer.js';
 import { Pipeline } from './pipeline.js';
 import { readDirectoryPages, writeThroughDirectory } from './directory.js';
+import { fillPageDirectory } from '../../protocol/displif/page-directory.js';
+import type { BackendAllocator, BackendBuffer } from './be-alloc.js';
 
 const log = logger('display');
 
 export class Display {
   readonly dbufs = new Map<bigint, Dbuf>();
   readonly fbs = new Map<bigint, Fb>();
+  /** Buffers this backend allocated (be-alloc), freed with their dbuf. */
+  private readonly owned = new Map<Dbuf, BackendBuffer>();
 
   constructor(
     readonly pipelines: readonly Pipeline[],
     private readonly grants: GrantMap,
     private readonly edidOf: (connector: number) => Uint8Array,
+    /** Present when be-alloc is on. */
+    private readonly allocator?: BackendAllocator,
   ) {}
 
   /** Runs one request on connector `conn`'s ring; never throws: failures become a negative status. */
@@ -66,8 +72,8 @@ export class Display {
     if (req.dbufCookie === 0n) throw pvError('EINVAL', 'dbuf cookie 0');
     if (this.dbufs.has(req.dbufCookie)) throw pvError('EINVAL', `dbuf cookie ${req.dbufCookie} is live`);
     if (req.flags & ~DBUF_FLG_REQ_ALLOC) throw pvError('EINVAL', `unknown flags 0x${req.flags.toString(16)}`);
-    if (req.flags & DBUF_FLG_REQ_ALLOC) throw pvError('EINVAL', 'backend allocation is not enabled');
     if (req.bufferSz === 0) throw pvError('EINVAL', 'empty buffer');
+    if (req.flags & DBUF_FLG_REQ_ALLOC) return this.dbufAllocate(req);
     const pages = readDirectoryPages(this.grants, req.grefDirectory, req.bufferSz);
     const bytes = pages.length * 4096;
     const need = req.dataOfs + Math.ceil((req.width * req.bpp) / 8) * req.height;
@@ -75,12 +81,40 @@ export class Display {
     this.dbufs.set(req.dbufCookie, new Dbuf(req.dbufCookie, req.width, req.height, req.bpp, req.bufferSz, req.dataOfs, pages));
   }
 
+  /** REQ_ALLOC: this side makes and grants the pages, and fills the directory's gref[] before answering. */
+  private dbufAllocate(req: Extract<Request, { kind: 'dbufCreate' }>): void {
+    if (!this.allocator) throw pvError('EINVAL', 'backend allocation is not enabled (be-alloc is 0)');
+    if (req.dataOfs !== 0) throw pvError('EINVAL', 'REQ_ALLOC with a data offset'); // as displ_be
+    const need = Math.ceil((req.width * req.bpp) / 8) * req.height;
+    if (need > req.bufferSz) throw pvError('EINVAL', `geometry needs ${need} bytes, buffer has ${req.bufferSz}`);
+    const buf = this.allocator.allocate(req.bufferSz);
+    try {
+      fillPageDirectory((g) => this.grants.page(g), req.grefDirectory, Array.from({ length: buf.seg.pages }, (_, i) => buf.gref + i));
+    } catch (e) {
+      this.allocator.free(buf);
+      throw e;
+    }
+    const pages = Array.from({ length: buf.seg.pages }, (_, page) => ({ seg: buf.seg, page }));
+    const dbuf = new Dbuf(req.dbufCookie, req.width, req.height, req.bpp, req.bufferSz, 0, pages);
+    this.dbufs.set(req.dbufCookie, dbuf);
+    this.owned.set(dbuf, buf);
+  }
+
   private dbufDestroy(cookie: bigint): void {
     const dbuf = this.dbufs.get(cookie);
     if (!dbuf) throw pvError('EINVAL', `no dbuf ${cookie}`);
     for (const fb of [...this.fbs.values()]) if (fb.dbuf === dbuf) this.fbDetach(fb.cookie);
     this.dbufs.delete(cookie);
+    this.freeDbuf(dbuf);
+  }
+
+  private freeDbuf(dbuf: Dbuf): void {
     dbuf.release();
+    const buf = this.owned.get(dbuf);
+    if (buf) {
+      this.owned.delete(dbuf);
+      this.allocator?.free(buf);
+    }
   }
 
   private fbAttach(dbufCookie: bigint, fbCookie: bigint, width: number, height: number, fourcc: number): void {
@@ -142,7 +176,7 @@ export class Display {
   /** The frontend is gone: drop everything it had. */
   close(): void {
     for (const p of this.pipelines) p.close();
-    for (const d of this.dbufs.values()) d.release();
+    for (const d of this.dbufs.values()) this.freeDbuf(d);
     this.dbufs.clear();
     this.fbs.clear();
   }

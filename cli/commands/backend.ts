@@ -31,12 +31,13 @@ export function register(program: Command): void {
     .option('--versions <list>', 'protocol versions to offer', '1,2')
     .option('--no-crc', 'do not compute a CRC of each scanned-out frame')
     .option('--crc-log', 'print "crc <connector> <sequence> <crc>" for every scanned-out frame')
-    .action(async (o: { runtimeDir: string; connectors: string; unpaced?: boolean; versions: string; crc: boolean; crcLog?: boolean }) => {
+    .option('--be-alloc', 'tell frontends (be-alloc = 1) that this backend allocates display buffers')
+    .action(async (o: { runtimeDir: string; connectors: string; unpaced?: boolean; versions: string; crc: boolean; crcLog?: boolean; beAlloc?: boolean }) => {
       const dir = ensureRuntimeDir(o.runtimeDir);
       const server = new BackendServer(dir, {
         connectors: parseConnectors(o.connectors),
         versions: parseVersions(o.versions).map(assertProtocolVersion),
-        beAlloc: false,
+        beAlloc: Boolean(o.beAlloc),
         paced: !o.unpaced,
         crc: o.crc || Boolean(o.crcLog),
       });

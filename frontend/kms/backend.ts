@@ -19,7 +19,8 @@ export type ScanoutConfig = Omit<SetConfigRequest, 'kind' | 'operation' | 'id'>;
 
 export interface DbufSpec {
   cookie: bigint;
-  seg: Segment;
+  /** The pages to share; absent: the link makes them (or, with be-alloc, the backend does). */
+  seg?: Segment;
   width: number;
   height: number;
   bpp: number;
@@ -30,11 +31,10 @@ export interface DbufSpec {
 export interface DisplayBackend {
   readonly version: number;
   readonly connectors: readonly ConnectorConfig[];
-  /** A new unmapped memfd segment for a buffer's pages, named so the backend can tell segments apart. */
-  createSegment(name: string, size: number): Segment;
   /** Wraps a client's memfd (a PRIME import) as a segment to share; the fd now belongs to it. */
   adoptSegment(fd: number, size: number): Segment;
-  createDbuf(spec: DbufSpec): Promise<void>;
+  /** Creates the dbuf; resolves with the memfd segment that holds its pages (the caller owns one reference). */
+  createDbuf(spec: DbufSpec): Promise<Segment>;
   destroyDbuf(cookie: bigint, seg: Segment): Promise<void>;
   attachFb(dbufCookie: bigint, fbCookie: bigint, width: number, height: number, fourcc: number): Promise<void>;
   detachFb(fbCookie: bigint): Promise<void>;

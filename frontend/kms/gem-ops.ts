@@ -15,13 +15,7 @@ const log = logger('gem');
 export async function createDumb(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_CREATE_DUMB'>): Promise<KmsResult<'MODE_CREATE_DUMB'>> {
   const geo = dumbGeometry(a.width, a.height, a.bpp);
   const cookie = dev.cookie();
-  const seg = dev.backend.createSegment(`pvdisplay-dumb-${cookie}`, geo.size);
-  try {
-    await dev.backend.createDbuf({ cookie, seg, width: a.width, height: a.height, bpp: a.bpp, size: geo.bytes });
-  } catch (e) {
-    seg.release();
-    throw e;
-  }
+  const seg = await dev.backend.createDbuf({ cookie, width: a.width, height: a.height, bpp: a.bpp, size: geo.bytes });
   const obj = newGem(dev, seg, cookie, { width: a.width, height: a.height, bpp: a.bpp, pitch: geo.pitch, size: geo.size, imported: false });
   return { handle: file.newHandle(obj.get()), pitch: geo.pitch, size: geo.size };
 }
