@@ -18,7 +18,7 @@ export interface AdminReply {
   afterReply?: () => void;
 }
 
-export const COMMANDS = ['status', 'snapshot', 'crc-start', 'crc-read', 'crc-stop', 'record-start', 'record-stop', 'record-status', 'fault', 'faults', 'viewer'] as const;
+const COMMANDS = ['status', 'snapshot', 'crc-start', 'crc-read', 'crc-stop', 'record-start', 'record-stop', 'record-status', 'fault', 'faults', 'viewer'] as const;
 
 interface Keyed<T> {
   domid: number;
@@ -65,7 +65,7 @@ export class AdminCommands {
       case 'fault':
         return injectFault(this.backend, parseFault(req));
       case 'faults':
-        return { ok: { armed: this.backend.faults.list(), stalled: this.backend.status().filter((p) => p.stalled).map((p) => p.domid) } };
+        return { ok: { armed: this.backend.faults.list(), stalled: this.backend.peers().filter((p) => p.stalled).map((p) => p.domid) } };
       case 'viewer':
         if (!this.viewerStats) throw pvError('ENODEV', 'no viewer is running (start the backend with --viewer)');
         return { ok: this.viewerStats() };

@@ -1,11 +1,32 @@
-// The backend's admin API: newline-delimited JSON over admin.sock (mode 0600 in the 0700 runtime dir). Each line
-// `{"cmd": ..., ...}` gets one line back: `{"ok": result}` or `{"error": {"code", "errno", "message"}}`.
+// The backend's admin API over admin.sock (mode 0600 in the 0700 runtime dir): newline-delimited JSON. Each line
+// `{"cmd": ..., ...}` gets one line back: `{"ok": result}` or `{"error": {"code", "errno", "message"}}`. The
+// commands themselves are AdminCommands'; answerAdmin() is shared with the viewer's HTTP route.
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { asErrno, pvError } from '../shared/errors.js';
-import { type Fields, uint, str } from '../protocol/fields.js';
-import type { BackendServer } from './server.js';
+import type { Fields } from '../protocol/fields.js';
+import type { AdminCommands } from './admin-commands.js';
+
+export type AdminAnswer = { ok: unknown } | { error: { code: string; errno: number; message: string } };
+
+/** Parses one request text and runs it; never throws. `afterReply` is set when the answer must go out first. */
+export async function answerAdmin(commands: AdminCommands, text: string): Promise<{ answer: AdminAnswer; afterReply?: () => void }> {
+  try {
+    let req: unknown;
+    try {
+      req = JSON.parse(text);
+    } catch {
+      throw pvError('EINVAL', 'request is not JSON');
+    }
+    if (typeof req !== 'object' || req === null || Array.isArray(req)) throw pvError('EINVAL', 'request must be a JSON object');
+    const reply = await commands.run(req as Fields);
+    return { answer: { ok: reply.ok }, afterReply: reply.afterReply };
+  } catch (e) {
+    const err = asErrno(e);
+    return { answer: { error: { code: err.code, errno: err.errno, message: err.message } } };
+  }
+}
 
 const MAX_LINE = 64 * 1024;
 
@@ -14,7 +35,7 @@ export class AdminServer {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
 
-  constructor(runtimeDir: string, private readonly backend: BackendServer) {
+  constructor(runtimeDir: string, private readonly commands: AdminCommands) {
     this.path = join(runtimeDir, 'admin.sock');
     this.server = createServer((s) => this.serve(s));
   }
@@ -45,36 +66,12 @@ export class AdminServer {
       for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        void this.answer(line).then((out) => s.writable && s.write(JSON.stringify(out) + '\n'));
+        void answerAdmin(this.commands, line).then(({ answer, afterReply }) => {
+          if (s.writable) s.write(JSON.stringify(answer) + '\n', afterReply);
+          else afterReply?.();
+        });
       }
     });
-  }
-
-  private async answer(line: string): Promise<Record<string, unknown>> {
-    try {
-      let req: unknown;
-      try {
-        req = JSON.parse(line);
-      } catch {
-        throw pvError('EINVAL', 'request is not JSON');
-      }
-      if (typeof req !== 'object' || req === null) throw pvError('EINVAL', 'request must be a JSON object');
-      return { ok: await this.run(req as Fields) };
-    } catch (e) {
-      const err = asErrno(e);
-      return { error: { code: err.code, errno: err.errno, message: err.message } };
-    }
-  }
-
-  private async run(req: Fields): Promise<unknown> {
-    switch (req.cmd) {
-      case 'status':
-        return this.backend.status();
-      case 'snapshot':
-        return this.backend.snapshot(req.connector === undefined ? 0 : uint(req, 'connector', 255), str(req, 'path'), req.domid === undefined ? undefined : uint(req, 'domid'));
-      default:
-        throw pvError('EINVAL', `unknown command ${JSON.stringify(req.cmd)}; known: status, snapshot`);
-    }
   }
 
   close(): void {

@@ -7,6 +7,7 @@ import { chmodSync } from 'node:fs';
 import { Listener } from '../shared/channel.js';
 import { pvError } from '../shared/errors.js';
 import { frameCrc } from '../shared/pixels/crc.js';
+import type { FrameView } from '../shared/pixels/frame.js';
 import { writePng } from '../shared/pixels/png.js';
 import { stateName } from '../protocol/bus/xenbus-state.js';
 import { fourccToString } from '../protocol/formats.js';
@@ -111,7 +112,7 @@ export class BackendServer extends EventEmitter<ServerEvents> {
           width: c.width,
           height: c.height,
           refreshHz: c.refreshHz,
-          enabled: shown !== null && shown !== undefined,
+          enabled: Boolean(shown),
           connected: pipe?.connected ?? true,
           mode: shown ? `${shown.vp.width}x${shown.vp.height}` : null,
           frames: pipe?.sequence ?? 0,
@@ -145,6 +146,11 @@ export class BackendServer extends EventEmitter<ServerEvents> {
     const pipe = peer.pipelines[index];
     if (!pipe) throw pvError('ENODEV', `domain ${peer.domid} has no connector ${index} (connectors: ${peer.pipelines.length})`);
     return pipe;
+  }
+
+  /** What connector `index` of frontend `domid` shows now, or null (the viewer's source). */
+  sample(domid: number, index: number): FrameView | null {
+    return this.byDomid.get(domid)?.pipelines[index]?.sample() ?? null;
   }
 
   /** Writes what connector `index` shows now as a PNG; ENODEV when nothing is shown there. */

@@ -103,7 +103,15 @@ export async function startPair(o: PairOptions = {}): Promise<Pair> {
   ]);
   await backend.waitLine(/backend listening/);
   const frontend = run(['frontend', '--runtime-dir', dir, '--versions', o.frontendVersions ?? '1,2', ...(o.frontendArgs ?? [])]);
-  await frontend.waitLine(/frontend ready/);
+  try {
+    await frontend.waitLine(/frontend ready/);
+  } catch (e) {
+    // A frontend that never got ready must not leave its backend running.
+    await frontend.stop();
+    await backend.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     dir,
     card: join(dir, 'dri', 'card0'),

@@ -1,4 +1,5 @@
 // Where a pair's sockets live by default: $XDG_RUNTIME_DIR/pvdisplay, else /tmp/pvdisplay-$UID, created 0700.
+import type { Command } from 'commander';
 import { mkdirSync, chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,7 +26,7 @@ export async function waitForPath(path: string, timeoutMs: number, what: string)
 }
 
 /** Runs `stop` once on SIGINT / SIGTERM, then exits with `code`. */
-export function onShutdown(stop: () => void | Promise<void>): void {
+export function onShutdown(stop: () => unknown): void {
   let stopping = false;
   const handler = (): void => {
     if (stopping) return;
@@ -40,4 +41,18 @@ export function parseIntOption(value: string, what: string, min = 0, max = Numbe
   const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
   if (!(n >= min && n <= max)) throw pvError('EINVAL', `${what} must be an integer in [${min}, ${max}], got "${value}"`);
   return n;
+}
+
+/** The options of the commands that ask a running backend about one screen: --runtime-dir, --connector, --domid. */
+export function screenOptions(cmd: Command): Command {
+  return cmd
+    .option('--runtime-dir <dir>', 'where admin.sock is', defaultRuntimeDir())
+    .option('--connector <n>', 'connector index', '0')
+    .option('--domid <id>', 'frontend domain id (default: the latest frontend)');
+}
+
+/** The --connector / --domid pair of the admin-API commands, checked, as request fields. */
+export function screenOf(o: { connector: string; domid?: string }): { connector: number; domid?: number } {
+  const connector = parseIntOption(o.connector, '--connector', 0, 255);
+  return o.domid === undefined ? { connector } : { connector, domid: parseIntOption(o.domid, '--domid', 0, 0xffff) };
 }

@@ -114,7 +114,7 @@ export class RingServer {
     let wait = 1;
     while (this.backlog.length > 0) {
       const head = this.backlog[0]!;
-      const early = head.notBefore - performance.now();
+      const early = head.notBefore > 0 ? head.notBefore - performance.now() : 0;
       if (early > 0) {
         wait = Math.ceil(early);
         break;

@@ -1,6 +1,7 @@
 // Carries out a fault an admin client asked for: counted faults are armed in the backend's plan (the rings
-// consult it); the others act at once on a frontend: disconnect or reconnect a connector, stall or resume its
-// channels, close it cleanly through XenBus, or kill the whole backend with SIGKILL once the reply is out.
+// consult it); the others act at once on a frontend: unplug or replug a connector (a hotplug the frontend hears of
+// when it negotiated feature-hotplug), stall or resume its channels, close it cleanly through XenBus, or kill the
+// whole backend with SIGKILL once the reply is out.
 import type { AdminReply } from '../admin-commands.js';
 import type { BackendServer } from '../server.js';
 import type { FaultSpec } from './spec.js';
@@ -13,9 +14,10 @@ export function injectFault(backend: BackendServer, spec: FaultSpec): AdminReply
       return { ok: backend.faults.arm(spec) };
     case 'disconnect':
     case 'connect': {
-      const pipe = backend.pipeline(spec.connector, spec.domid);
-      pipe.connected = spec.kind === 'connect';
-      return { ok: { domid: backend.peer(spec.domid).domid, connector: spec.connector, connected: pipe.connected } };
+      const peer = backend.peer(spec.domid);
+      backend.pipeline(spec.connector, peer.domid);
+      peer.setConnector(spec.connector, spec.kind === 'connect');
+      return { ok: { domid: peer.domid, connector: spec.connector, connected: spec.kind === 'connect' } };
     }
     case 'stall': {
       const peer = backend.peer(spec.domid);
@@ -38,7 +40,9 @@ export function injectFault(backend: BackendServer, spec: FaultSpec): AdminReply
       const disarmed = backend.faults.clear();
       for (const peer of backend.peers()) {
         peer.resume();
-        for (const pipe of peer.pipelines) pipe.connected = true;
+        peer.pipelines.forEach((pipe, i) => {
+          if (!pipe.connected) peer.setConnector(i, true);
+        });
       }
       return { ok: { disarmed } };
     }

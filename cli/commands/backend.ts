@@ -1,9 +1,11 @@
-// `pvdisplay backend`: serve displays to frontends until stopped.
+// `pvdisplay backend`: serve displays to frontends until stopped; optionally the live viewer on HTTP.
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { AdminServer } from '../../backend/admin.js';
+import { AdminServer, answerAdmin } from '../../backend/admin.js';
+import { AdminCommands } from '../../backend/admin-commands.js';
 import { BackendServer } from '../../backend/server.js';
 import type { ConnectorSpec } from '../../backend/display/pipeline.js';
+import { ViewerServer, parseListen } from '../../backend/scanout/viewer/server.js';
 import { assertProtocolVersion } from '../../protocol/version.js';
 import { parseVersions } from '../../protocol/bus/store-keys.js';
 import { pvError } from '../../shared/errors.js';
@@ -21,19 +23,32 @@ export function parseConnectors(list: string): ConnectorSpec[] {
   });
 }
 
+interface BackendOptions {
+  runtimeDir: string;
+  connectors: string;
+  unpaced?: boolean;
+  versions: string;
+  crc: boolean;
+  crcLog?: boolean;
+  viewer?: string;
+  beAlloc?: boolean;
+}
+
 export function register(program: Command): void {
   program
     .command('backend')
-    .description('serve displays (the host side): frontends connect to backend.sock; frames go to the CRC sink and snapshots')
+    .description('serve displays (the host side): frontends connect to backend.sock; frames go to the CRC sink, snapshots, recorders and the viewer')
     .option('--runtime-dir <dir>', 'where backend.sock and admin.sock live', defaultRuntimeDir())
     .option('--connectors <list>', 'connectors as WxH[@Hz], comma-separated', '1920x1080')
     .option('--unpaced', 'report frame done at once instead of at the next vblank')
     .option('--versions <list>', 'protocol versions to offer', '1,2')
-    .option('--no-crc', 'do not compute a CRC of each scanned-out frame')
+    .option('--no-crc', 'do not compute a CRC of each scanned-out frame (CRC captures still do)')
     .option('--crc-log', 'print "crc <connector> <sequence> <crc>" for every scanned-out frame')
     .option('--be-alloc', 'tell frontends (be-alloc = 1) that this backend allocates display buffers')
-    .action(async (o: { runtimeDir: string; connectors: string; unpaced?: boolean; versions: string; crc: boolean; crcLog?: boolean; beAlloc?: boolean }) => {
+    .option('--viewer <[host:]port>', 'serve the live viewer (and the admin API on POST /api) on HTTP, host 127.0.0.1 unless given; port 0 picks one')
+    .action(async (o: BackendOptions) => {
       const dir = ensureRuntimeDir(o.runtimeDir);
+      const listen = o.viewer === undefined ? undefined : parseListen(o.viewer);
       const server = new BackendServer(dir, {
         connectors: parseConnectors(o.connectors),
         versions: parseVersions(o.versions).map(assertProtocolVersion),
@@ -42,8 +57,16 @@ export function register(program: Command): void {
         crc: o.crc || Boolean(o.crcLog),
       });
       server.start();
-      const admin = new AdminServer(dir, server);
+      const commands = new AdminCommands(server);
+      const admin = new AdminServer(dir, commands);
       await admin.listen();
+      let viewer: ViewerServer | undefined;
+      if (listen) {
+        viewer = new ViewerServer({ ...listen, source: server, admin: (body) => answerAdmin(commands, body) });
+        await viewer.listen();
+        const hub = viewer.hub;
+        commands.viewerStats = () => hub.stats();
+      }
       if (o.crcLog) {
         server.on('frame', (f, domid) => {
           process.stdout.write(`crc ${domid}/${f.connector} ${f.sequence} 0x${(f.crc ?? 0).toString(16).padStart(8, '0')}\n`);
@@ -51,7 +74,10 @@ export function register(program: Command): void {
       }
       server.on('peer', (domid) => process.stdout.write(`frontend connected as domain ${domid}\n`));
       process.stdout.write(`backend listening on ${join(dir, 'backend.sock')} (admin ${admin.path}; ${o.unpaced ? 'unpaced' : 'paced'})\n`);
-      onShutdown(() => {
+      if (viewer) process.stdout.write(`viewer: ${viewer.url}\n`);
+      onShutdown(async () => {
+        viewer?.close();
+        await commands.close();
         admin.close();
         server.close();
       });

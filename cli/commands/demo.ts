@@ -1,5 +1,5 @@
 // `pvdisplay demo`: the whole pair end to end in three processes (backend, frontend, test-pattern client),
-// with their output interleaved, then a PNG snapshot of what the backend scanned out last.
+// with their output interleaved and the live viewer on, then a PNG snapshot of what the backend scanned out last.
 import type { Command } from 'commander';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { adminCall } from '../admin-client.js';
 import type { SnapshotResult } from '../../backend/server.js';
+import { describeSnapshot } from './snapshot.js';
 import { parseIntOption, waitForPath } from '../runtime.js';
 import { pvError } from '../../shared/errors.js';
 
@@ -38,7 +39,9 @@ export function register(program: Command): void {
     .option('--unpaced', 'frame done at once instead of at 60 Hz vblanks')
     .option('--snapshot <file.png>', 'where to write the PNG snapshot', 'pvdisplay-snapshot.png')
     .option('--quiet-crc', 'do not print the CRC of every frame')
-    .action(async (o: { frames: string; mode: string; unpaced?: boolean; snapshot: string; quietCrc?: boolean }) => {
+    .option('--viewer <[host:]port>', 'where the live viewer listens (its URL is printed)', '127.0.0.1:0')
+    .option('--no-viewer', 'run without the live viewer')
+    .action(async (o: { frames: string; mode: string; unpaced?: boolean; snapshot: string; quietCrc?: boolean; viewer: string | false }) => {
       const frames = parseIntOption(o.frames, '--frames', 1);
       if (!/^\d+x\d+$/.test(o.mode)) throw pvError('EINVAL', `--mode must be WxH, got "${o.mode}"`);
       const dir = mkdtempSync(join(tmpdir(), 'pvdisplay-demo-'));
@@ -52,6 +55,7 @@ export function register(program: Command): void {
       try {
         process.stdout.write(`pvdisplay demo: runtime dir ${dir}, mode ${o.mode}, ${frames} frames, ${o.unpaced ? 'unpaced' : 'paced at 60 Hz'}\n`);
         const backendArgs = ['backend', '--runtime-dir', dir, '--connectors', o.mode, ...(o.unpaced ? ['--unpaced'] : []), ...(o.quietCrc ? [] : ['--crc-log'])];
+        if (o.viewer !== false) backendArgs.push('--viewer', o.viewer);
         children.push(start('backend', backendArgs));
         await waitForPath(join(dir, 'admin.sock'), 10_000, 'backend');
         children.push(start('frontend', ['frontend', '--runtime-dir', dir]));
@@ -70,9 +74,7 @@ export function register(program: Command): void {
         ]);
         const path = resolve(o.snapshot);
         const snap = await adminCall<SnapshotResult>(join(dir, 'admin.sock'), { cmd: 'snapshot', connector: 0, path });
-        process.stdout.write(
-          `snapshot: ${snap.path} (${snap.width}x${snap.height} ${snap.format}, frame ${snap.sequence}, crc 0x${snap.crc.toString(16).padStart(8, '0')})\n`,
-        );
+        process.stdout.write(describeSnapshot(snap) + '\n');
       } catch (e) {
         failed = true;
         process.stderr.write(`demo failed: ${(e as Error).message}\n`);

@@ -22,7 +22,8 @@ export function backendDir(backendDomId: number, frontendDomId: number, devId: n
 /**
  * Extension keys (not in Xen) that a frontend may publish under its own `<conn-idx>/` so that the backend can show
  * what only the frontend knows: how many flips its frame-done timer released, and the connector's link-status
- * property ("good" or "bad"). Purely informational: nothing is negotiated and a backend must not rely on them.
+ * property by its enum name ("Good" or "Bad"). Purely informational: nothing is negotiated and a backend must not
+ * rely on them.
  */
 export const FrontendStatsField = {
   FRAME_DONE_TIMEOUTS: 'frame-done-timeouts',

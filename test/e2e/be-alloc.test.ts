@@ -45,7 +45,7 @@ describe('be-alloc', () => {
       map.unmap();
       card.close();
     } finally {
-      await pair.frontend.stop();
+      await pair.stop(); // the backend too, if the test failed before it went
     }
   });
 });

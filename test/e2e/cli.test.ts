@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { run, startPair } from '../../cli/processes.js';
 
 describe('pvdisplay CLI', () => {
-  it.each(['backend', 'frontend', 'demo', 'info', 'pattern'])('%s --help describes its options', async (cmd) => {
+  it.each(['backend', 'frontend', 'demo', 'info', 'pattern', 'snapshot', 'crc', 'record', 'fault'])('%s --help describes its options', async (cmd) => {
     const p = run([cmd, '--help']);
     expect((await p.exited()).code).toBe(0);
     expect(p.lines.join('\n')).toMatch(/Usage: pvdisplay/);
@@ -28,6 +28,20 @@ describe('pvdisplay CLI', () => {
       expect([info.connectors.length, info.crtcs.length, info.planes.length]).toEqual([2, 2, 2]);
     } finally {
       await pair.stop();
+    }
+  });
+
+  it.each([['snapshot'], ['crc'], ['record', '-o', '/tmp/x'], ['fault', 'clear']])('%s without a backend is a clear ENOENT', async (...args) => {
+    const p = run([...args, '--runtime-dir', '/nonexistent-pvdisplay']);
+    expect((await p.exited()).code).toBe(1);
+    expect(p.lines.join('\n')).toMatch(/ENOENT: .*admin\.sock does not exist: is the backend running/);
+  });
+
+  it('bad options are EINVAL before anything is sent', async () => {
+    for (const args of [['fault', 'explode'], ['crc', '--frames', 'x'], ['backend', '--viewer', 'host:port:1']]) {
+      const p = run([...args, '--runtime-dir', '/nonexistent-pvdisplay']);
+      expect((await p.exited()).code).toBe(1);
+      expect(p.lines.join('\n')).toMatch(/EINVAL/);
     }
   });
 

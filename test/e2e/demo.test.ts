@@ -31,6 +31,7 @@ describe('pvdisplay demo', () => {
       expect(text).toMatch(/\[client\] connector \d+ \(index 0\), mode 640x360 @ 60 Hz/);
       expect(text).toMatch(/\[client\] frames 40\/40, [\d.]+ fps/);
       expect(text).toMatch(/\[backend\] crc 1\/0 40 0x[0-9a-f]{8}/);
+      expect(text).toMatch(/\[backend\] viewer: http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/);
       expect(text).toContain(`snapshot: ${out} (640x360 XR24`);
       const png = decodePng(readFileSync(out));
       expect([png.width, png.height]).toEqual([640, 360]);
@@ -44,10 +45,11 @@ describe('pvdisplay demo', () => {
   });
 
   it('Ctrl-C stops every process it started and removes its runtime dir', async () => {
-    const demo = run(['demo', '--frames', '1000000', '--quiet-crc']);
+    const demo = run(['demo', '--frames', '1000000', '--quiet-crc', '--no-viewer']);
     await demo.waitLine(/\[client\] frames \d+/);
     const runtimeDir = /runtime dir (\S+),/.exec(demo.lines[0]!)![1]!;
     expect(processesMentioning(runtimeDir).length).toBeGreaterThanOrEqual(3);
+    expect(demo.lines.join('\n')).not.toMatch(/viewer:/);
     expect(await demo.stop('SIGINT')).toMatchObject({ code: 130 });
     expect(processesMentioning(runtimeDir)).toEqual([]);
     expect(existsSync(runtimeDir)).toBe(false);

@@ -51,7 +51,7 @@ describe.each<{ how: Gone; verb: string }>([
         await again.stop();
       }
     } finally {
-      await pair.frontend.stop();
+      await pair.stop(); // the backend too, if the test failed before it went
     }
   });
 
@@ -70,7 +70,7 @@ describe.each<{ how: Gone; verb: string }>([
         await again.stop();
       }
     } finally {
-      await pair.frontend.stop();
+      await pair.stop(); // the backend too, if the test failed before it went
     }
   });
 
@@ -90,7 +90,7 @@ describe.each<{ how: Gone; verb: string }>([
         await again.stop();
       }
     } finally {
-      await pair.frontend.stop();
+      await pair.stop(); // the backend too, if the test failed before it went
     }
   });
 });
@@ -141,7 +141,7 @@ describe('after unplug (KMS.md §3, §1.13 under zero-page)', () => {
       card.close(); // UNP-06
       await pair.frontend.waitLine(/card0 freed/);
     } finally {
-      await pair.frontend.stop();
+      await pair.stop(); // the backend too, if the test failed before it went
     }
   });
 });

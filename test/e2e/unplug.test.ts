@@ -73,7 +73,7 @@ describe.each([
         await again.stop();
       }
     } finally {
-      await pair.frontend.stop();
+      await pair.stop(); // the backend too, if the test failed before it went
     }
   });
 });

@@ -11,7 +11,7 @@ import type { FrameWriter, RecordedFrame } from './writer.js';
 
 const log = logger('recorder');
 
-/** At most this many bytes of frames wait for the writer (but always room for two frames). */
+/** At most this many bytes of frames wait for the writer, the one it is writing included (but always room for two). */
 export const MAX_QUEUED_BYTES = 128 * 1024 * 1024;
 
 export interface RecorderStats {

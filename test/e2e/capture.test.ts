@@ -1,0 +1,133 @@
+// The test-rig sinks of a running backend, through the admin API and the CLI: CRC capture (one entry per vblank on
+// a paced connector with no gap in the sequence, each the CRC of what is shown), snapshots and raw recordings whose
+// index matches the frames on disk.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { adminCall } from '../../cli/admin-client.js';
+import { run, startPair, type Pair, type Proc } from '../../cli/processes.js';
+import { findOnPath } from '../../backend/scanout/recorder/ffmpeg-writer.js';
+import type { CrcRead } from '../../backend/scanout/crc-capture.js';
+import { decodePng } from '../../shared/pixels/png.js';
+import { knownImagePixel } from '../../shared/pixels/pattern.js';
+
+const consecutive = (seqs: number[]) => seqs.every((s, i) => i === 0 || s === seqs[i - 1]! + 1);
+
+async function lines(p: Proc): Promise<string[]> {
+  const exit = await p.exited();
+  expect(exit, p.lines.join('\n')).toEqual({ code: 0, signal: null });
+  return p.lines;
+}
+
+describe('CRC capture, snapshots and recordings (paced)', () => {
+  let pair: Pair;
+  let client: Proc | undefined;
+  beforeAll(async () => {
+    pair = await startPair({ connectors: '320x200' });
+  });
+  afterAll(async () => {
+    await client?.stop('SIGINT');
+    await pair?.stop();
+  });
+
+  it('a capture has one entry per vblank, no gaps, each the CRC of the image shown, with no flips at all', async () => {
+    client = run(['pattern', '--runtime-dir', pair.dir, '--image', 'known:7', '--hold']);
+    const clientCrc = Number(/crc (0x[0-9a-f]{8})/.exec(await client.waitLine(/shown known image/))![1]);
+    const start = await adminCall<{ domid: number; sequence: number }>(pair.admin, { cmd: 'crc-start', connector: 0 });
+    await new Promise((r) => setTimeout(r, 700));
+    const read = await adminCall<CrcRead>(pair.admin, { cmd: 'crc-read', connector: 0 });
+    const stop = await adminCall<CrcRead>(pair.admin, { cmd: 'crc-stop', connector: 0 });
+    const entries = [...read.entries, ...stop.entries];
+    // 700 ms at 60 Hz is 42 vblanks; timers on a busy machine lose some (a late tick skips to the next vblank).
+    expect(entries.length).toBeGreaterThan(10);
+    expect(entries.length).toBeLessThan(50);
+    expect(entries[0]!.sequence).toBe(start.sequence + 1);
+    expect(consecutive(entries.map((e) => e.sequence))).toBe(true);
+    expect(new Set(entries.map((e) => e.crc))).toEqual(new Set([clientCrc]));
+    expect(read).toMatchObject({ overflowed: false, ended: false });
+  });
+
+  it('capture errors: reading without a capture ENOENT, two at once EBUSY, an unknown connector ENODEV', async () => {
+    await expect(adminCall(pair.admin, { cmd: 'crc-read', connector: 0 })).rejects.toMatchObject({ code: 'ENOENT' });
+    await adminCall(pair.admin, { cmd: 'crc-start' });
+    await expect(adminCall(pair.admin, { cmd: 'crc-start' })).rejects.toMatchObject({ code: 'EBUSY' });
+    await adminCall(pair.admin, { cmd: 'crc-stop' });
+    await expect(adminCall(pair.admin, { cmd: 'crc-start', connector: 5 })).rejects.toMatchObject({ code: 'ENODEV' });
+    await expect(adminCall(pair.admin, { cmd: 'crc-start', connector: 'x' })).rejects.toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/field 'connector'/) });
+  });
+
+  it('pvdisplay snapshot writes what the connector shows', async () => {
+    const out = join(pair.dir, 'cli.png');
+    const text = (await lines(run(['snapshot', '--runtime-dir', pair.dir, '--connector', '0', '-o', out]))).join('\n');
+    expect(text).toMatch(/^snapshot: .*cli\.png \(320x200 XR24, frame \d+, crc 0x[0-9a-f]{8}\)$/);
+    const png = decodePng(readFileSync(out));
+    const px = knownImagePixel(7, 100, 50);
+    const i = (50 * 320 + 100) * 4;
+    expect([png.rgba[i], png.rgba[i + 1], png.rgba[i + 2]]).toEqual([(px >>> 16) & 0xff, (px >>> 8) & 0xff, px & 0xff]);
+  });
+
+  it('pvdisplay crc prints K consecutive frames while a client flips', async () => {
+    await client?.stop('SIGINT');
+    client = run(['pattern', '--runtime-dir', pair.dir, '--frames', '0']);
+    await client.waitLine(/frames \d+/);
+    const out = await lines(run(['crc', '--runtime-dir', pair.dir, '--frames', '30']));
+    expect(out.length).toBe(30);
+    const seqs = out.map((l) => {
+      expect(l).toMatch(/^\d+ 0x[0-9a-f]{8}$/);
+      return Number(l.split(' ')[0]);
+    });
+    expect(consecutive(seqs)).toBe(true);
+    // The pattern changes every flip, so consecutive CRCs mostly differ.
+    expect(new Set(out.map((l) => l.split(' ')[1])).size).toBeGreaterThan(10);
+  });
+
+  it('pvdisplay record writes every frame raw with an index whose offsets and CRCs match the bytes', async () => {
+    const dir = join(pair.dir, 'rec');
+    const out = (await lines(run(['record', '--runtime-dir', pair.dir, '-o', dir, '--frames', '40']))).join('\n');
+    expect(out).toMatch(/recorded \d+ frames \(0 dropped, \d+ bytes\)/);
+    const index = readFileSync(join(dir, 'index.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number | string>);
+    expect(index.length).toBeGreaterThanOrEqual(40);
+    const raw = readFileSync(join(dir, 'frames.raw'));
+    expect(raw.length).toBe(index.length * 320 * 200 * 4);
+    expect(consecutive(index.map((e) => e.sequence as number))).toBe(true);
+    for (const e of index) {
+      expect(e).toMatchObject({ size: 256000, width: 320, height: 200, format: 'XR24' });
+      expect(crc32(raw.subarray(e.offset as number, (e.offset as number) + (e.size as number)))).toBe(e.crc);
+    }
+    expect(await adminCall(pair.admin, { cmd: 'record-status' })).toEqual([]);
+  });
+
+  it.skipIf(!findOnPath('ffmpeg'))('pvdisplay record to a video file goes through ffmpeg', async () => {
+    const file = join(pair.dir, 'rec.mp4');
+    const out = (await lines(run(['record', '--runtime-dir', pair.dir, '-o', file, '--frames', '30']))).join('\n');
+    expect(out).toMatch(/recorded \d+ frames/);
+    expect(readFileSync(file).subarray(4, 8).toString('latin1')).toBe('ftyp');
+  });
+
+  it('record errors: a relative path EINVAL, a second recording of one connector EBUSY', async () => {
+    await expect(adminCall(pair.admin, { cmd: 'record-start', path: 'rel' })).rejects.toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/absolute/) });
+    const path = join(pair.dir, 'rec2');
+    await adminCall(pair.admin, { cmd: 'record-start', path });
+    await expect(adminCall(pair.admin, { cmd: 'record-start', path })).rejects.toMatchObject({ code: 'EBUSY' });
+    expect(await adminCall(pair.admin, { cmd: 'record-stop' })).toMatchObject({ path, error: null });
+    await expect(adminCall(pair.admin, { cmd: 'record-stop' })).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('CRC capture (unpaced)', () => {
+  it('one entry per flip, consecutive', async () => {
+    const pair = await startPair({ connectors: '160x120', unpaced: true, backendArgs: ['--no-crc'] });
+    const client = run(['pattern', '--runtime-dir', pair.dir, '--frames', '0']);
+    try {
+      await client.waitLine(/frames \d+/);
+      const out = await lines(run(['crc', '--runtime-dir', pair.dir, '--frames', '200', '--json']));
+      const entries = JSON.parse(out.join('')) as { sequence: number; crc: number }[];
+      expect(entries.length).toBe(200);
+      expect(consecutive(entries.map((e) => e.sequence))).toBe(true);
+    } finally {
+      await client.stop('SIGINT');
+      await pair.stop();
+    }
+  });
+});
