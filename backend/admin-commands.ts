@@ -4,6 +4,7 @@
 import { isAbsolute } from 'node:path';
 import { type Fields, maybeUint, optUint, str } from '../protocol/fields.js';
 import { pvError } from '../shared/errors.js';
+import { parseEdid } from '../protocol/edid.js';
 import { FAULT_KINDS, parseFault } from './faults/spec.js';
 import { injectFault } from './faults/injector.js';
 import { CrcCapture } from './scanout/crc-capture.js';
@@ -18,7 +19,7 @@ export interface AdminReply {
   afterReply?: () => void;
 }
 
-const COMMANDS = ['status', 'snapshot', 'crc-start', 'crc-read', 'crc-stop', 'record-start', 'record-stop', 'record-status', 'fault', 'faults', 'viewer'] as const;
+const COMMANDS = ['status', 'snapshot', 'crc-start', 'crc-read', 'crc-stop', 'record-start', 'record-stop', 'record-status', 'fault', 'hotplug', 'faults', 'viewer'] as const;
 
 interface Keyed<T> {
   domid: number;
@@ -64,6 +65,8 @@ export class AdminCommands {
         return { ok: this.recorders.map((r) => ({ domid: r.domid, ...r.value.stats() })) };
       case 'fault':
         return injectFault(this.backend, parseFault(req));
+      case 'hotplug':
+        return { ok: this.hotplug(req) };
       case 'faults':
         return { ok: { armed: this.backend.faults.list(), stalled: this.backend.peers().filter((p) => p.stalled).map((p) => p.domid) } };
       case 'viewer':
@@ -72,6 +75,24 @@ export class AdminCommands {
       default:
         throw pvError('EINVAL', `unknown command ${JSON.stringify(req.cmd)}; known: ${COMMANDS.join(', ')} (fault kinds: ${FAULT_KINDS.join(', ')})`);
     }
+  }
+
+  /**
+   * Connector hotplug on every frontend (or one domid): plug or unplug it, optionally with a new EDID (base64) whose
+   * preferred mode becomes the connector's.
+   */
+  private hotplug(req: Fields): { connector: number; connected: boolean; domids: number[] } {
+    const connector = optUint(req, 'connector', 0, 255);
+    if (typeof req.connected !== 'boolean') throw pvError('EINVAL', "field 'connected' must be true or false");
+    let edid: Uint8Array | undefined;
+    if (req.edid !== undefined) {
+      edid = new Uint8Array(Buffer.from(str(req, 'edid', 65536), 'base64'));
+      parseEdid(edid); // EINVAL before anything changes
+    }
+    const domid = maybeUint(req, 'domid', 0xffff);
+    const peers = domid === undefined ? this.backend.peers() : [this.backend.peer(domid)];
+    for (const p of peers) p.setConnector(connector, req.connected, edid);
+    return { connector, connected: req.connected, domids: peers.map((p) => p.domid) };
   }
 
   /** Ends every capture and recording (the backend is stopping). */

@@ -109,9 +109,10 @@ export class BackendServer extends EventEmitter<ServerEvents> {
         const fe = p.frontendStats(i);
         return {
           index: i,
-          width: c.width,
-          height: c.height,
-          refreshHz: c.refreshHz,
+          // A hotplug with a new EDID may have changed the mode since the backend started.
+          width: (pipe?.spec ?? c).width,
+          height: (pipe?.spec ?? c).height,
+          refreshHz: (pipe?.spec ?? c).refreshHz,
           enabled: Boolean(shown),
           connected: pipe?.connected ?? true,
           mode: shown ? `${shown.vp.width}x${shown.vp.height}` : null,

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { StoreField, type ProtocolVersion } from '../protocol/displif/constants.js';
 import { parseControl, fdsOf, type ControlMessage, type StoreWrite } from '../protocol/bus/control.js';
-import { connectorKey, frontendDir, parseBeAlloc, parseResolution, parseVersions } from '../protocol/bus/store-keys.js';
+import { FrontendStatsField, connectorKey, frontendDir, parseBeAlloc, parseResolution, parseVersions } from '../protocol/bus/store-keys.js';
 import { HOTPLUG_FEATURE, connectedKey, parseHotplugKey } from '../protocol/bus/hotplug-keys.js';
 import { XenbusState, parseState, stateName } from '../protocol/bus/xenbus-state.js';
 import { chooseVersion, OFFERED_VERSIONS } from '../protocol/version.js';
@@ -62,7 +62,7 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
     super();
     this.ch = connectChannel(socketPath);
     this.store = new Store(this.ch);
-    this.granter = new Granter(this.ch);
+    this.granter = new Granter(this.ch, options.responseTimeoutMs);
     this.ch.on('message', (m, fds) => this.onMessage(m, fds));
     this.ch.on('close', (err) => this.lose(err ?? pvError('ENODEV', 'backend closed the control channel')));
     this.store.on('change', (path, value) => {
@@ -171,6 +171,15 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
 
   get hotplugNegotiated(): boolean {
     return this.store.read(`${this.beDir}/${HOTPLUG_FEATURE}`) === '1';
+  }
+
+  /** Tells the backend (its status and viewer show them) a connector's frame-done timeouts and link-status. */
+  publishStats(index: number, frameDoneTimeouts: number, linkBad: boolean): void {
+    if (!this.ch.isOpen) return;
+    this.store.transaction([
+      [this.fe(connectorKey(index, FrontendStatsField.FRAME_DONE_TIMEOUTS)), String(frameDoneTimeouts)],
+      [this.fe(connectorKey(index, FrontendStatsField.LINK_STATUS)), linkBad ? 'Bad' : 'Good'],
+    ]);
   }
 
   /** A connector's current configuration as the store and (v2) GET_EDID describe it. */

@@ -10,6 +10,7 @@ import type { ErrnoLike } from '../shared/errors.js';
 import { asErrno } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
 import { BusFront } from './bus-front.js';
+import { LINK_STATUS } from '../protocol/kms/constants.js';
 import type { BackendLink } from './backend-link.js';
 import { KmsDevice } from './kms/device.js';
 import { unplugDevice, type UnplugPolicy } from './kms/unplug.js';
@@ -89,6 +90,11 @@ export class Frontend extends EventEmitter<FrontendEvents> {
       const device = new KmsDevice(link, { frameDoneTimeoutMs: this.options.frameDoneTimeoutMs, fenceTimeoutMs: this.options.fenceTimeoutMs });
       const node = this.newNode(device);
       device.onHotplug = (connector) => this.announce({ action: 'change', devname: node.name, hotplug: 1, connector }, node);
+      device.onStats = (index) => {
+        const crtc = device.crtcs[index];
+        const conn = device.connectors[index];
+        if (crtc && conn) bus.publishStats(index, crtc.frameDoneTimeouts, conn.state.linkStatus === LINK_STATUS.BAD);
+      };
       this.device = device;
       this.link = link;
       this.node = node;

@@ -14,7 +14,11 @@ export class Granter {
   private nextSync = 1;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
 
-  constructor(private readonly ch: Channel) {}
+  /** `syncTimeoutMs`: a peer that does not answer a sync in time fails it with ETIMEDOUT (a stalled backend). */
+  constructor(
+    private readonly ch: Channel,
+    private readonly syncTimeoutMs = 0,
+  ) {}
 
   /** A fresh segment id for this side's segments. */
   segmentId(): number {
@@ -40,7 +44,15 @@ export class Granter {
   sync(): Promise<void> {
     const n = this.nextSync++;
     return new Promise((resolve, reject) => {
-      this.waiting.set(n, { resolve, reject });
+      const timer = this.syncTimeoutMs > 0 ? setTimeout(() => {
+        this.waiting.delete(n);
+        reject(pvError('ETIMEDOUT', `the peer did not answer within ${this.syncTimeoutMs} ms`));
+      }, this.syncTimeoutMs) : undefined;
+      const done = (f: () => void) => () => {
+        clearTimeout(timer);
+        f();
+      };
+      this.waiting.set(n, { resolve: done(resolve), reject: (e) => done(() => reject(e))() });
       try {
         this.ch.send({ t: 'sync', n });
       } catch (e) {

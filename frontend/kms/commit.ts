@@ -202,6 +202,7 @@ function armFlip(dev: KmsDevice, crtc: Crtc, ev: CommitOptions['event'], outFenc
     log.warn(`CRTC ${crtc.id}: frame done timed out after ${dev.options.frameDoneTimeoutMs} ms, releasing`);
     pending.complete(crtc.vblank.count, now());
     dev.setLinkStatus(dev.connectorOf(crtc), LINK_STATUS.BAD);
+    dev.onStats(crtc.index);
   }, dev.options.frameDoneTimeoutMs);
   crtc.pending = pending;
   crtc.flipTarget = crtc.plane.state.fb;

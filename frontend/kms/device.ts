@@ -44,6 +44,8 @@ export class KmsDevice implements PropContext {
   unplugged = false;
   /** Told of every connector change (status, EDID, link-status): the frontend sends the hotplug uevent. */
   onHotplug: (connectorId: number) => void = () => undefined;
+  /** Told when a connector's frame-done timeouts or link-status change: the frontend publishes them to the backend. */
+  onStats: (index: number) => void = () => undefined;
   /** Magics handed out by GET_MAGIC: the file each names, the master it was issued under, whether it was used. */
   readonly magics = new Map<number, { file: DrmFile; master: DrmFile | null; used: boolean }>();
   private nextFile = 1;
@@ -111,6 +113,7 @@ export class KmsDevice implements PropContext {
     if (conn.state.linkStatus === status) return;
     conn.state = { ...conn.state, linkStatus: status };
     this.onHotplug(conn.id);
+    this.onStats(conn.index);
   }
 
   requireMaster(file: DrmFile): void {

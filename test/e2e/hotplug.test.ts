@@ -1,0 +1,131 @@
+// Connector hotplug and link-status (issue: lifecycle): the backend unplugs / plugs a connector or changes its EDID
+// at run time; the frontend updates status, modes and the EDID blob and announces a hotplug uevent on dri/uevent
+// and to its clients. A frame-done timeout makes link-status Bad (with a uevent), a good frame makes it Good.
+// A storm of 1,000 toggles loses and duplicates no uevent and leaks nothing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connectChannel, type Channel } from '../../shared/channel.js';
+import { buildEdid } from '../../protocol/edid.js';
+import { CONNECTION, LINK_STATUS } from '../../protocol/kms/constants.js';
+import { XRGB8888 } from '../../protocol/formats.js';
+import { adminCall } from '../../cli/admin-client.js';
+import type { PeerStatus } from '../../backend/server.js';
+import { Card, type Uevent } from '../../frontend/client/card.js';
+import { findOutput } from '../../frontend/client/output.js';
+import { run, startPair, type Pair } from '../../cli/processes.js';
+
+function subscribe(dir: string): { events: Uevent[]; ch: Channel } {
+  const ch = connectChannel(join(dir, 'dri', 'uevent'));
+  const events: Uevent[] = [];
+  ch.on('message', (m) => events.push(m.uevent as Uevent));
+  return { events, ch };
+}
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
+
+describe('connector hotplug', () => {
+  let pair: Pair;
+  let card: Card;
+  beforeAll(async () => {
+    pair = await startPair({ connectors: '640x480', frontendArgs: ['--frame-done-timeout', '300'] });
+    card = Card.open(pair.card);
+  });
+  afterAll(async () => {
+    card?.close();
+    await pair?.stop();
+  });
+
+  it('unplug and replug through `pvdisplay hotplug`: status follows, uevents on the socket and to the client', async () => {
+    const sub = subscribe(pair.dir);
+    const heard: Uevent[] = [];
+    card.on('uevent', (u) => heard.push(u));
+    const id = (await card.call('MODE_GETRESOURCES', {})).connectors[0]!;
+    const off = run(['hotplug', '--runtime-dir', pair.dir, '--connector', '0', '--off']);
+    expect((await off.exited()).code).toBe(0);
+    await until(() => sub.events.length === 1 && heard.length === 1);
+    expect(sub.events[0]).toEqual({ action: 'change', devname: 'card0', hotplug: 1, connector: id });
+    expect(heard[0]).toEqual(sub.events[0]);
+    expect((await card.call('MODE_GETCONNECTOR', { connector_id: id })).connection).toBe(CONNECTION.DISCONNECTED);
+    const on = run(['hotplug', '--runtime-dir', pair.dir, '--connector', '0', '--on']);
+    expect((await on.exited()).code).toBe(0);
+    await until(() => sub.events.length === 2);
+    expect((await card.call('MODE_GETCONNECTOR', { connector_id: id })).connection).toBe(CONNECTION.CONNECTED);
+    sub.ch.close();
+  });
+
+  it('a new EDID changes the connector mode and EDID blob; the new mode can be set and scanned out', async () => {
+    const edidFile = join(pair.dir, 'edid.bin');
+    writeFileSync(edidFile, buildEdid({ width: 800, height: 600, refresh: 60, name: 'replugged' }));
+    const sub = subscribe(pair.dir);
+    const hp = run(['hotplug', '--runtime-dir', pair.dir, '--connector', '0', '--on', '--edid', edidFile]);
+    expect((await hp.exited()).code).toBe(0);
+    // The connector's status key and its EDID generation both change: at least one uevent, the last after re-probe.
+    await until(() => sub.events.length >= 1);
+    for (let i = 0; i < 200 && (await findOutput(card, 0)).mode.hdisplay !== 800; i++) await new Promise((r) => setTimeout(r, 10));
+    const out = await findOutput(card, 0);
+    expect([out.mode.hdisplay, out.mode.vdisplay]).toEqual([800, 600]);
+    const d = await card.createDumb(800, 600, 32);
+    const fb = await card.addFb2(800, 600, XRGB8888.fourcc, d.handle, d.pitch);
+    await card.setCrtc(out.crtcId, fb, 0, 0, [out.connector.connector_id], out.mode);
+    const status = await adminCall<PeerStatus[]>(pair.admin, { cmd: 'status' });
+    expect(status[0]!.connectors[0]).toMatchObject({ width: 800, height: 600 });
+    sub.ch.close();
+    const bad = run(['hotplug', '--runtime-dir', pair.dir, '--connector', '0', '--on', '--edid', join(pair.dir, 'missing.bin')]);
+    expect((await bad.exited()).code).toBe(1);
+  });
+
+  it('a dropped frame done: the event comes after the timeout, link-status goes Bad with a uevent, a good frame restores it', async () => {
+    const out = await findOutput(card, 0);
+    const ls = (await card.call('MODE_OBJ_GETPROPERTIES', { obj_id: out.connector.connector_id, obj_type: 0 })).props[2]!;
+    const linkStatus = async () => {
+      const p = await card.call('MODE_OBJ_GETPROPERTIES', { obj_id: out.connector.connector_id, obj_type: 0 });
+      return p.prop_values[p.props.indexOf(ls)];
+    };
+    const crtc = await card.call('MODE_GETCRTC', { crtc_id: out.crtcId });
+    const d = await card.createDumb(800, 600, 32);
+    const other = await card.addFb2(800, 600, XRGB8888.fourcc, d.handle, d.pitch);
+    const sub = subscribe(pair.dir);
+    await adminCall(pair.admin, { cmd: 'fault', kind: 'drop-frame-done', count: 1 });
+    const t0 = Date.now();
+    await card.pageFlip(out.crtcId, other, 1n);
+    expect((await card.nextEvent(3000)).userData).toBe(1n);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(280);
+    expect(await linkStatus()).toBe(LINK_STATUS.BAD);
+    await until(() => sub.events.length === 1);
+    const st = await adminCall<PeerStatus[]>(pair.admin, { cmd: 'status' });
+    expect(st[0]!.connectors[0]).toMatchObject({ frameDoneTimeouts: 1, linkStatus: 'Bad' });
+    await card.pageFlip(out.crtcId, crtc.fb_id, 2n);
+    expect((await card.nextEvent(3000)).userData).toBe(2n);
+    expect(await linkStatus()).toBe(LINK_STATUS.GOOD);
+    await until(() => sub.events.length === 2);
+    sub.ch.close();
+  });
+
+  it('a storm of 1,000 toggles: exactly one uevent each, in order, and nothing leaks', async () => {
+    const fePid = pair.frontend.child.pid!;
+    const bePid = pair.backend.child.pid!;
+    const sub = subscribe(pair.dir);
+    const before = [fds(fePid), fds(bePid)];
+    for (let i = 0; i < 1000; i++) await adminCall(pair.admin, { cmd: 'hotplug', connector: 0, connected: i % 2 === 1 });
+    await until(() => sub.events.length >= 1000, 10_000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sub.events.length).toBe(1000);
+    expect(sub.events.every((e) => e.action === 'change' && e.hotplug === 1)).toBe(true);
+    const id = (await card.call('MODE_GETRESOURCES', {})).connectors[0]!;
+    expect((await card.call('MODE_GETCONNECTOR', { connector_id: id })).connection).toBe(CONNECTION.CONNECTED);
+    sub.ch.close();
+    for (let i = 0; i < 100 && fds(bePid) > before[1]!; i++) await new Promise((r) => setTimeout(r, 10));
+    // No growth (an earlier test's subscriber may still have been closing when `before` was taken).
+    expect(fds(fePid)).toBeLessThanOrEqual(before[0]!);
+    expect(fds(bePid)).toBeLessThanOrEqual(before[1]!);
+  }, 60_000);
+});
