@@ -60,10 +60,6 @@ export class Frontend extends EventEmitter<FrontendEvents> {
     return this.bus?.protocolVersion;
   }
 
-  get zombieCount(): number {
-    return this.zombies.size;
-  }
-
   start(): void {
     mkdirSync(this.driDir, { recursive: true, mode: 0o700 });
     this.uevents = new UeventHub(this.driDir);

@@ -67,10 +67,6 @@ export class DeviceNode {
     });
   }
 
-  get openFiles(): number {
-    return this.channels.size;
-  }
-
   /** Sends a packet to every open connection (uevents). */
   broadcast(packet: Record<string, unknown>): void {
     for (const ch of this.channels) if (ch.isOpen) ch.send(packet);

@@ -61,10 +61,6 @@ export class Connector implements ModeObject {
     this.mmHeight = edid?.heightMm ?? 0;
   }
 
-  get edid(): Uint8Array | undefined {
-    return this.config.edid;
-  }
-
   get index(): number {
     return this.config.index;
   }

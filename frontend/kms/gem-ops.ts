@@ -33,6 +33,8 @@ export function newGem(
   const key = fileKey(seg.fd);
   const obj = new GemObject(seg, cookie, g.width, g.height, g.bpp, g.pitch, g.size, g.imported, (o) => {
     dev.primeObjects.delete(key);
+    // An unplugged device has no backend to tell: the pages go at once (Linux frees the dbuf locally too).
+    if (dev.unplugged) return o.seg.release();
     dev.backend.destroyDbuf(o.cookie, o.seg).catch((e: Error) => log.warn(`DBUF_DESTROY: ${e.message}`));
   });
   dev.primeObjects.set(key, obj);

@@ -77,10 +77,6 @@ export class Vblank {
     this.waiters = this.waiters.filter((x) => x !== w);
   }
 
-  get pendingWaiters(): number {
-    return this.waiters.length;
-  }
-
   private advance(at: bigint, by = 1): void {
     this.count = (this.count + by) >>> 0;
     this.timestampNs = at;

@@ -10,7 +10,7 @@ import { waitSignalled } from '../../shared/fence.js';
 import { ATOMIC_FLAGS, PAGE_FLIP } from '../../protocol/kms/constants.js';
 import { adminCall } from '../../cli/admin-client.js';
 import type { PeerStatus } from '../../backend/server.js';
-import { fails, rig, type Lit, type Rig } from './fixture.js';
+import { fails, litRig, type Lit, type Rig } from './fixture.js';
 
 const { PAGE_FLIP_EVENT: EVENT, TEST_ONLY, NONBLOCK } = ATOMIC_FLAGS;
 
@@ -28,10 +28,7 @@ describe('fences', () => {
     new DataView(u.buffer).setBigUint64(0, user, true);
     return r.master.callWithFds('MODE_ATOMIC', { flags, ...req.flatten(), user_data: u }, fds);
   };
-  beforeAll(async () => {
-    r = await rig({ frontendArgs: ['--fence-timeout', '400'] });
-    lit = await r.light();
-  });
+  beforeAll(async () => ({ r, lit } = await litRig({ frontendArgs: ['--fence-timeout', '400'] })));
   afterAll(async () => r?.stop());
 
   it('ATOM-15 / K-AT-27: TEST_ONLY with OUT_FENCE_PTR creates no fence (slot -1)', async () => {

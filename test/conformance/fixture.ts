@@ -75,6 +75,12 @@ export async function rig(o: PairOptions = {}): Promise<Rig> {
   };
 }
 
+/** A rig with its first output lit (the setup most conformance describe blocks share). */
+export async function litRig(o: PairOptions = {}): Promise<{ r: Rig; lit: Lit }> {
+  const r = await rig(o);
+  return { r, lit: await r.light() };
+}
+
 /** Rejects unless the promise fails with `code`. */
 export async function fails(p: Promise<unknown>, code: string): Promise<void> {
   let err: unknown;

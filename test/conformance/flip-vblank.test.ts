@@ -3,15 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRTC_SEQUENCE, DPMS, EVENT_TYPE, PAGE_FLIP, VBLANK } from '../../protocol/kms/constants.js';
 import { RGB565 } from '../../protocol/formats.js';
 import type { VblankEvent } from '../../protocol/kms/event.js';
-import { fails, rig, type Lit, type Rig } from './fixture.js';
+import { fails, litRig, type Lit, type Rig } from './fixture.js';
 
 describe('legacy page flips', () => {
   let r: Rig;
   let lit: Lit;
-  beforeAll(async () => {
-    r = await rig();
-    lit = await r.light();
-  });
+  beforeAll(async () => ({ r, lit } = await litRig()));
   afterAll(async () => r?.stop());
   const flip = (fb: number, flags: number = PAGE_FLIP.EVENT, user = 1n) => r.master.pageFlip(lit.out.crtcId, fb, user, flags);
 
@@ -118,10 +115,7 @@ describe('legacy page flips', () => {
 describe('vblank waits', () => {
   let r: Rig;
   let lit: Lit;
-  beforeAll(async () => {
-    r = await rig();
-    lit = await r.light();
-  });
+  beforeAll(async () => ({ r, lit } = await litRig()));
   afterAll(async () => r?.stop());
   const wait = (type: number, sequence = 0, signal = 0) => r.master.call('WAIT_VBLANK', { type, sequence, signal });
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DPMS, DRM_CLIENT_CAP, LINK_STATUS, OBJECT_TYPE, PROP } from '../../protocol/kms/constants.js';
 import { encodeModeInfo } from '../../protocol/kms/blobs.js';
-import { fails, rig, type Lit, type Rig } from './fixture.js';
+import { fails, litRig, rig, type Lit, type Rig } from './fixture.js';
 
 describe('property blobs', () => {
   let r: Rig;
@@ -63,10 +63,7 @@ describe('property blobs', () => {
 describe('properties', () => {
   let r: Rig;
   let lit: Lit;
-  beforeAll(async () => {
-    r = await rig();
-    lit = await r.light();
-  });
+  beforeAll(async () => ({ r, lit } = await litRig()));
   afterAll(async () => r?.stop());
 
   it('the kernel property set with types: connector EDID/DPMS/link-status/CRTC_ID, CRTC ACTIVE/MODE_ID/OUT_FENCE_PTR, plane type/FB_ID/IN_FENCE_FD/…/IN_FORMATS', async () => {
@@ -191,10 +188,7 @@ describe('DRM master and authentication', () => {
 describe('user-supplied modes', () => {
   let r: Rig;
   let lit: Lit;
-  beforeAll(async () => {
-    r = await rig();
-    lit = await r.light();
-  });
+  beforeAll(async () => ({ r, lit } = await litRig()));
   afterAll(async () => r?.stop());
   const set = (mode: object, x = 0, y = 0) => r.master.setCrtc(lit.out.crtcId, lit.fbs[0]!, x, y, [lit.out.connector.connector_id], { ...lit.out.mode, ...mode });
 
