@@ -18,6 +18,7 @@ import { adminCall } from '../cli/admin-client.js';
 import { ROOT, startPair, type PairOptions } from '../cli/processes.js';
 import type { PeerStatus } from '../backend/server.js';
 import { summarise, type Summary } from './stats.js';
+import { pacedFlips, timerReference } from './paced.js';
 
 const W = 1920;
 const H = 1080;
@@ -106,17 +107,23 @@ async function main(): Promise<void> {
   const flip = await flipRoundTrip(FLIPS, { backendArgs: ['--no-crc'] });
   const crcRef = crcReference(200);
   const flipCrc = await flipRoundTrip(Math.min(FLIPS, 1000), {});
+  const pacedCount = process.env.BENCH_QUICK ? 120 : 600;
+  const timer = await timerReference(pacedCount);
+  const paced = await pacedFlips(pacedCount);
   const rows = [
     { name: 'raw IPC reference (client→fe→be→fe→client, no work)', ...raw, ratio: 1 },
     { name: 'flip round trip (CRC sink off)', ...flip.rt, ratio: flip.rt.p50 / raw.p50 },
     { name: 'reference: raw IPC + crc32 of one frame', p50: raw.p50 + crcRef.p50, p99: raw.p99 + crcRef.p99, n: crcRef.n, ratio: 1 },
     { name: 'flip round trip (CRC sink on)', ...flipCrc.rt, ratio: flipCrc.rt.p50 / (raw.p50 + crcRef.p50) },
+    { name: 'reference: 60 Hz timer wake-up lateness', ...timer, ratio: 1 },
+    { name: 'paced 60 Hz flip: |Δt − Δseq·period|', ...paced.jitter, ratio: paced.jitter.p99 / Math.max(1, timer.p99) },
   ];
   process.stdout.write('\n' + 'row'.padEnd(58) + 'p50 µs'.padStart(10) + 'p99 µs'.padStart(10) + 'ratio'.padStart(8) + '\n');
   for (const r of rows) {
     process.stdout.write(r.name.padEnd(58) + r.p50.toFixed(1).padStart(10) + r.p99.toFixed(1).padStart(10) + r.ratio.toFixed(2).padStart(8) + '\n');
   }
-  process.stdout.write(`\npixel bytes copied between client and backend per frame: ${flip.copiedPerFrame} (CRC off), ${flipCrc.copiedPerFrame} (CRC on)\n`);
+  process.stdout.write(`\npaced flips: mean period ${(paced.meanPeriodUs / 1000).toFixed(3)} ms, ${paced.missed} of ${pacedCount - 1} steps missed a vblank (ratio column: p99 against the timer's p99)\n`);
+  process.stdout.write(`pixel bytes copied between client and backend per frame: ${flip.copiedPerFrame} (CRC off), ${flipCrc.copiedPerFrame} (CRC on)\n`);
   const results = {
     date: new Date().toISOString(),
     node: process.version,
@@ -129,6 +136,10 @@ async function main(): Promise<void> {
     flip_round_trip_with_crc_us: flipCrc.rt,
     flip_with_crc_vs_raw_plus_crc32_p50_ratio: flipCrc.rt.p50 / (raw.p50 + crcRef.p50),
     pixel_bytes_copied_per_frame: flip.copiedPerFrame,
+    timer_60hz_lateness_us: timer,
+    paced_flip_jitter_us: paced.jitter,
+    paced_flip_mean_period_us: paced.meanPeriodUs,
+    paced_flip_missed_vblanks: paced.missed,
   };
   writeFileSync(join(ROOT, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n');
   process.stdout.write(`wrote bench/results.json\n`);

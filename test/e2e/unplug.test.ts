@@ -59,15 +59,13 @@ describe.each([
       }
       await pair.frontend.waitLine(/card0 freed/);
       expect(dumbFds(fePid)).toBe(0);
-      // The backend returns: card1 serves a new client within a second.
+      // The backend returns: card1 serves a new client (how fast is a figure of `npm run bench`).
       const again = run(['backend', '--runtime-dir', pair.dir, '--connectors', '320x240']);
       try {
         await again.waitLine(/backend listening/);
-        const t0 = Date.now();
-        await waitFor(join(pair.dir, 'dri', 'card1'), 1000);
+        await waitFor(join(pair.dir, 'dri', 'card1'), 30_000);
         const fresh = Card.open(join(pair.dir, 'dri', 'card1'));
         expect((await fresh.call('VERSION', {})).name).toBe('pvdisplay');
-        expect(Date.now() - t0).toBeLessThan(1000);
         fresh.close();
       } finally {
         await again.stop();

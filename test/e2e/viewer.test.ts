@@ -1,7 +1,7 @@
 // The live viewer over HTTP and WebSocket, with a Node client in place of the browser: nothing without the token,
 // the page and the admin API with it, frames that assemble into exactly the client's pixels, nothing sent for a
-// static screen, and damage-only updates for a moving square. (viewer.timing.test.ts: a browser that does not
-// read costs the display nothing.)
+// static screen, and damage-only updates for a moving square. (viewer-slow-browser.test.ts: a browser that
+// does not read costs the display nothing.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
 import { WebSocket } from 'ws';
