@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATOMIC_FLAGS, DRM_CLIENT_CAP, EVENT_TYPE } from '../../protocol/kms/constants.js';
 import { encodeModeInfo, encodeRects } from '../../protocol/kms/blobs.js';
 import { fails, rig, type Lit, type Rig } from './fixture.js';
+import { adminCall } from '../../cli/admin-client.js';
 
 const { PAGE_FLIP_EVENT: EVENT, TEST_ONLY, NONBLOCK, ALLOW_MODESET } = ATOMIC_FLAGS;
 
@@ -148,6 +149,9 @@ describe('atomic commits', () => {
   });
 
   it('K-AT-28: NONBLOCK while a flip is in flight is EBUSY; a blocking commit waits', async () => {
+    // The backend drops this flip's frame-done, so it stays in flight (until the frontend's timer releases it)
+    // however slowly this test runs.
+    await adminCall(r.pair.admin, { cmd: 'fault', kind: 'drop-frame-done', count: 1 });
     await lit.commit(lit.req().set(plane, 'FB_ID', lit.fbs[0]!), EVENT | NONBLOCK, 1n);
     await fails(lit.commit(lit.req().set(plane, 'FB_ID', lit.fbs[1]!), NONBLOCK), 'EBUSY');
     await lit.commit(lit.req().set(plane, 'FB_ID', lit.fbs[1]!), 0);
