@@ -28,8 +28,9 @@ export interface Proc {
   exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function run(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+/** `detached` puts the process in a process group of its own (as a shell's job is), so it can be signalled as one. */
+export function run(args: string[], env: NodeJS.ProcessEnv = {}, o: { detached?: boolean } = {}): Proc {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, detached: o.detached ?? false });
   const lines: string[] = [];
   const watchers: { re: RegExp; resolve: (l: string) => void }[] = [];
   const exit = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));

@@ -1,5 +1,8 @@
 // `pvdisplay demo`: the whole pair end to end in three processes (backend, frontend, test-pattern client),
 // with their output interleaved and the live viewer on, then a PNG snapshot of what the backend scanned out last.
+// SIGINT (Ctrl-C) or SIGTERM ends it early the same way: snapshot of what is shown, every process stopped, the
+// runtime dir removed, exit 128 + the signal's number. The children run in their own process group so that a
+// terminal's Ctrl-C reaches only the demo, which stops them in order (client, frontend, backend) after the snapshot.
 import type { Command } from 'commander';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,9 +15,17 @@ import type { SnapshotResult } from '../../backend/server.js';
 import { describeSnapshot } from './snapshot.js';
 import { parseIntOption, waitForPath } from '../runtime.js';
 import { pvError } from '../../shared/errors.js';
+import { parseConnectors } from './backend.js';
+
+/** Rejects when `child` exits before `ready`, with the last line it printed (its own error message). */
+function exitedEarly(name: string, child: ChildProcess, lastLine: () => string | undefined): Promise<never> {
+  return once(child, 'exit').then(([code, signal]) => {
+    throw pvError('EIO', `the ${name} exited (${String(code ?? signal)}) before it was ready: ${lastLine() ?? 'no output'}`);
+  });
+}
 
 function start(name: string, args: string[], onLine?: (line: string) => void): ChildProcess {
-  const child = spawn(process.execPath, [process.argv[1]!, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [process.argv[1]!, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => {
       process.stdout.write(`[${name}] ${line}\n`);
@@ -44,6 +55,7 @@ export function register(program: Command): void {
     .action(async (o: { frames: string; mode: string; unpaced?: boolean; snapshot: string; quietCrc?: boolean; viewer: string | false }) => {
       const frames = parseIntOption(o.frames, '--frames', 1);
       if (!/^\d+x\d+$/.test(o.mode)) throw pvError('EINVAL', `--mode must be WxH, got "${o.mode}"`);
+      parseConnectors(o.mode); // the backend's own limits, so that a bad mode fails here with its message
       const dir = mkdtempSync(join(tmpdir(), 'pvdisplay-demo-'));
       const children: ChildProcess[] = [];
       let failed = false;
@@ -51,13 +63,28 @@ export function register(program: Command): void {
         for (const c of [...children].reverse()) await stop(c);
         rmSync(dir, { recursive: true, force: true });
       };
-      process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+      let signalled: { name: NodeJS.Signals; status: number } | undefined;
+      let interrupt: () => void = () => undefined;
+      const interrupted = new Promise<void>((res) => (interrupt = res));
+      for (const [name, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+        process.on(name, () => {
+          if (signalled) return; // a second signal while stopping changes nothing
+          signalled = { name, status };
+          process.stdout.write(`demo: ${name}, stopping\n`);
+          interrupt();
+        });
+      }
       try {
         process.stdout.write(`pvdisplay demo: runtime dir ${dir}, mode ${o.mode}, ${frames} frames, ${o.unpaced ? 'unpaced' : 'paced at 60 Hz'}\n`);
         const backendArgs = ['backend', '--runtime-dir', dir, '--connectors', o.mode, ...(o.unpaced ? ['--unpaced'] : []), ...(o.quietCrc ? [] : ['--crc-log'])];
         if (o.viewer !== false) backendArgs.push('--viewer', o.viewer);
-        children.push(start('backend', backendArgs));
-        await waitForPath(join(dir, 'admin.sock'), 10_000, 'backend');
+        let backendSaid: string | undefined;
+        const backend = start('backend', backendArgs, (line) => (backendSaid = line));
+        children.push(backend);
+        const backendExit = exitedEarly('backend', backend, () => backendSaid);
+        backendExit.catch(() => undefined); // only the race below reports it
+        await Promise.race([waitForPath(join(dir, 'admin.sock'), 10_000, 'backend'), backendExit, interrupted]);
+        if (signalled) throw pvError('EINTR', `${signalled.name} before the backend was up: nothing to snapshot`);
         children.push(start('frontend', ['frontend', '--runtime-dir', dir]));
         // The client holds its last frame on screen until stopped, so the snapshot shows the pattern.
         let finished: () => void = () => undefined;
@@ -68,8 +95,9 @@ export function register(program: Command): void {
         children.push(client);
         await Promise.race([
           done,
+          interrupted,
           once(client, 'exit').then(([code]) => {
-            throw pvError('EIO', `the client exited with code ${String(code)} before finishing`);
+            if (!signalled) throw pvError('EIO', `the client exited with code ${String(code)} before finishing`);
           }),
         ]);
         const path = resolve(o.snapshot);
@@ -81,6 +109,6 @@ export function register(program: Command): void {
       } finally {
         await cleanup();
       }
-      process.exitCode = failed ? 1 : 0;
+      process.exitCode = signalled ? signalled.status : failed ? 1 : 0;
     });
 }

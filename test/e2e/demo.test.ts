@@ -1,5 +1,5 @@
-// The demo a new user runs: it exits 0 with a PNG of the mode's size showing the pattern, and Ctrl-C in the middle
-// leaves no process and no runtime directory behind.
+// The demo a new user runs: it exits 0 with a PNG of the mode's size showing the pattern, and Ctrl-C or SIGTERM in
+// the middle leaves no process and no runtime directory behind.
 import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,14 +44,37 @@ describe('pvdisplay demo', () => {
     }
   });
 
-  it('Ctrl-C stops every process it started and removes its runtime dir', async () => {
-    const demo = run(['demo', '--frames', '1000000', '--quiet-crc', '--no-viewer']);
-    await demo.waitLine(/\[client\] frames \d+/);
-    const runtimeDir = /runtime dir (\S+),/.exec(demo.lines[0]!)![1]!;
-    expect(processesMentioning(runtimeDir).length).toBeGreaterThanOrEqual(3);
-    expect(demo.lines.join('\n')).not.toMatch(/viewer:/);
-    expect(await demo.stop('SIGINT')).toMatchObject({ code: 130 });
-    expect(processesMentioning(runtimeDir)).toEqual([]);
-    expect(existsSync(runtimeDir)).toBe(false);
+  // A terminal's Ctrl-C sends SIGINT to the whole foreground process group; `timeout`, `docker stop` and systemd
+  // send SIGTERM to the demo alone. Either way: the snapshot of what was shown, nothing left behind, 128 + signal.
+  it.each([
+    { how: 'Ctrl-C (SIGINT to the process group)', signal: 'SIGINT' as const, group: true, status: 130 },
+    { how: 'SIGTERM to the demo', signal: 'SIGTERM' as const, group: false, status: 143 },
+  ])('$how stops every process, writes the snapshot and removes its runtime dir', async ({ signal, group, status }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'pvd-demo-signal-'));
+    const out = join(dir, 'last.png');
+    const demo = run(['demo', '--frames', '1000000', '--quiet-crc', '--no-viewer', '--mode', '320x200', '--snapshot', out], {}, { detached: group });
+    try {
+      await demo.waitLine(/\[client\] frames \d+/);
+      const runtimeDir = /runtime dir (\S+),/.exec(demo.lines[0]!)![1]!;
+      expect(processesMentioning(runtimeDir).length).toBeGreaterThanOrEqual(3);
+      expect(demo.lines.join('\n')).not.toMatch(/viewer:/);
+      process.kill(group ? -demo.child.pid! : demo.child.pid!, signal);
+      expect(await demo.exited()).toEqual({ code: status, signal: null });
+      expect(demo.lines.join('\n')).not.toMatch(/demo failed/);
+      expect(demo.lines.join('\n')).toMatch(/snapshot/);
+      expect(decodePng(readFileSync(out))).toMatchObject({ width: 320, height: 200 });
+      expect(processesMentioning(runtimeDir)).toEqual([]);
+      expect(existsSync(runtimeDir)).toBe(false);
+    } finally {
+      await demo.stop('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a mode the backend refuses is refused at once with the backend\'s reason', async () => {
+    const demo = run(['demo', '--mode', '0x0', '--no-viewer']);
+    expect(await demo.exited()).toEqual({ code: 1, signal: null });
+    expect(demo.lines.join('\n')).toMatch(/EINVAL: width must be an integer in \[1, 4095\], got "0"/);
+    expect(demo.lines.join('\n')).not.toMatch(/ENOENT|admin\.sock/);
   });
 });
