@@ -21,7 +21,10 @@ export const CLI = join(ROOT, 'dist/cli/main.js');
 
 export interface Proc {
   child: ChildProcess;
+  /** Every line printed, stdout and stderr interleaved as they came. */
   lines: string[];
+  /** The lines of stdout alone (what a pipe after the command would read). */
+  stdout: string[];
   /** Resolves with the first output line matching `re` (already printed or to come). */
   waitLine(re: RegExp, timeoutMs?: number): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -32,11 +35,13 @@ export interface Proc {
 export function run(args: string[], env: NodeJS.ProcessEnv = {}, o: { detached?: boolean } = {}): Proc {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, detached: o.detached ?? false });
   const lines: string[] = [];
+  const stdout: string[] = [];
   const watchers: { re: RegExp; resolve: (l: string) => void }[] = [];
   const exit = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
   for (const s of [child.stdout!, child.stderr!]) {
     createInterface({ input: s }).on('line', (line) => {
       lines.push(line);
+      if (s === child.stdout) stdout.push(line);
       for (const w of [...watchers]) if (w.re.test(line)) {
         watchers.splice(watchers.indexOf(w), 1);
         w.resolve(line);
@@ -46,6 +51,7 @@ export function run(args: string[], env: NodeJS.ProcessEnv = {}, o: { detached?:
   return {
     child,
     lines,
+    stdout,
     waitLine(re, timeoutMs = 15_000) {
       const seen = lines.find((l) => re.test(l));
       if (seen) return Promise.resolve(seen);

@@ -25,13 +25,15 @@ export async function waitForPath(path: string, timeoutMs: number, what: string)
   }
 }
 
-/** Runs `stop` once on SIGINT / SIGTERM, then exits with `code`. */
-export function onShutdown(stop: () => unknown): void {
+/** Runs `stop` once on SIGINT / SIGTERM, then exits: 0, or 128 + the signal with `statusOnSignal`. */
+export function onShutdown(stop: () => unknown, o: { statusOnSignal?: boolean } = {}): void {
   let stopping = false;
-  const handler = (): void => {
+  const handler = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
-    Promise.resolve(stop()).finally(() => process.exit(0));
+    // A server asked to stop has done its job (0); a command whose work was cut short says so (128 + signal).
+    const status = o.statusOnSignal ? 128 + (signal === 'SIGINT' ? 2 : 15) : 0;
+    Promise.resolve(stop()).finally(() => process.exit(status));
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

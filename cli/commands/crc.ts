@@ -31,8 +31,14 @@ export function register(program: Command): void {
         stopped = true;
         await backendCall(o.runtimeDir, { cmd: 'crc-stop', ...mine }).catch(() => undefined);
       };
-      onShutdown(stop);
       const got: CrcEntry[] = [];
+      // Interrupted, the frames captured so far are still the user's: printed as they came, or as JSON now.
+      onShutdown(async () => {
+        await stop();
+        if (o.json) process.stdout.write(JSON.stringify(got) + '\n');
+      }, { statusOnSignal: true });
+      // JSON comes only at the end, so say on stderr that the capture runs and how to end it early.
+      if (o.json) process.stderr.write(`capturing ${frames} frames of connector ${mine.connector} (domain ${mine.domid}); Ctrl-C prints those captured so far\n`);
       try {
         while (got.length < frames) {
           const read = await backendCall<CrcRead>(o.runtimeDir, { cmd: 'crc-read', ...mine, max: frames - got.length });

@@ -14,10 +14,11 @@ import { knownImagePixel } from '../../shared/pixels/pattern.js';
 
 const consecutive = (seqs: number[]) => seqs.every((s, i) => i === 0 || s === seqs[i - 1]! + 1);
 
+/** What the command printed on stdout, once it exited 0. */
 async function lines(p: Proc): Promise<string[]> {
   const exit = await p.exited();
   expect(exit, p.lines.join('\n')).toEqual({ code: 0, signal: null });
-  return p.lines;
+  return p.stdout;
 }
 
 describe('CRC capture, snapshots and recordings (paced)', () => {
@@ -80,6 +81,20 @@ describe('CRC capture, snapshots and recordings (paced)', () => {
     expect(consecutive(seqs)).toBe(true);
     // The pattern changes every flip, so consecutive CRCs mostly differ.
     expect(new Set(out.map((l) => l.split(' ')[1])).size).toBeGreaterThan(10);
+  });
+
+  it('pvdisplay crc --json interrupted prints what it captured so far and exits 130', async () => {
+    const crc = run(['crc', '--runtime-dir', pair.dir, '--frames', '1000000', '--json', '--timeout', '600000']);
+    await crc.waitLine(/^capturing 1000000 frames/);
+    // The client flips, so the capture gets entries; wait until the backend has scanned out a few more frames.
+    const frames = async () => (await adminCall<{ connectors: { frames: number }[] }[]>(pair.admin, { cmd: 'status' }))[0]!.connectors[0]!.frames;
+    const from = await frames();
+    for (let i = 0; i < 600 && (await frames()) < from + 10; i++) await new Promise((r) => setTimeout(r, 50));
+    await crc.stop('SIGINT');
+    expect(await crc.exited()).toEqual({ code: 130, signal: null });
+    const got = JSON.parse(crc.stdout.join('\n')) as { sequence: number; crc: number }[];
+    expect(got.length).toBeGreaterThan(0);
+    expect(consecutive(got.map((e) => e.sequence))).toBe(true);
   });
 
   it('pvdisplay record writes every frame raw with an index whose offsets and CRCs match the bytes', async () => {
