@@ -2,7 +2,7 @@
 // CRC captures, recordings, fault injection. Requests are untrusted JSON maps; every field is checked and every
 // failure is an errno-style error. The captures and recordings live here, one per connector at a time.
 import { isAbsolute } from 'node:path';
-import { type Fields, maybeUint, optUint, str } from '../protocol/fields.js';
+import { type Fields, bool, maybeUint, optUint, str } from '../protocol/fields.js';
 import { pvError } from '../shared/errors.js';
 import { parseEdid } from '../protocol/edid.js';
 import { FAULT_KINDS, parseFault } from './faults/spec.js';
@@ -11,6 +11,7 @@ import { CrcCapture } from './scanout/crc-capture.js';
 import { FfmpegWriter } from './scanout/recorder/ffmpeg-writer.js';
 import { RawWriter } from './scanout/recorder/raw-writer.js';
 import { Recorder } from './scanout/recorder/recorder.js';
+import { checkOutput } from './scanout/recorder/output-path.js';
 import type { BackendServer } from './server.js';
 
 /** An answer, and what to do once it has been sent (a `die` fault kills the process only after replying). */
@@ -121,8 +122,10 @@ export class AdminCommands {
     const path = absolutePath(req);
     const format = req.format === undefined ? 'raw' : str(req, 'format', 8);
     if (format !== 'raw' && format !== 'video') throw pvError('EINVAL', `field 'format' must be "raw" or "video", got ${JSON.stringify(format)}`);
-    const writer = format === 'raw' ? await RawWriter.open(path) : FfmpegWriter.create(path, pipe.spec.refreshHz);
-    const recorder = new Recorder(pipe, writer);
+    const maxFrames = maybeUint(req, 'frames');
+    checkOutput(path, format, bool(req, 'overwrite', false));
+    const writer = format === 'raw' ? await RawWriter.open(path) : FfmpegWriter.create(path);
+    const recorder = new Recorder(pipe, writer, { maxFrames: maxFrames || undefined });
     forget(this.recorders, peer.domid, connector);
     this.recorders.push({ domid: peer.domid, connector, value: recorder });
     return { domid: peer.domid, format, ...recorder.stats() };

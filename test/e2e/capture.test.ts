@@ -2,7 +2,7 @@
 // a paced connector with no gap in the sequence, each the CRC of what is shown), snapshots and raw recordings whose
 // index matches the frames on disk.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { adminCall } from '../../cli/admin-client.js';
@@ -100,9 +100,11 @@ describe('CRC capture, snapshots and recordings (paced)', () => {
   it('pvdisplay record writes every frame raw with an index whose offsets and CRCs match the bytes', async () => {
     const dir = join(pair.dir, 'rec');
     const out = (await lines(run(['record', '--runtime-dir', pair.dir, '-o', dir, '--frames', '40']))).join('\n');
-    expect(out).toMatch(/recorded \d+ frames \(0 dropped, \d+ bytes\)/);
     const index = readFileSync(join(dir, 'index.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number | string>);
-    expect(index.length).toBeGreaterThanOrEqual(40);
+    // The backend stops at the limit: exactly 40 frames, and the size said is what is on disk.
+    expect(index.length).toBe(40);
+    const onDisk = statSync(join(dir, 'frames.raw')).size + statSync(join(dir, 'index.jsonl')).size;
+    expect(out).toContain(`recorded 40 frames (0 dropped, ${onDisk} bytes on disk)`);
     const raw = readFileSync(join(dir, 'frames.raw'));
     expect(raw.length).toBe(index.length * 320 * 200 * 4);
     expect(consecutive(index.map((e) => e.sequence as number))).toBe(true);
@@ -117,8 +119,26 @@ describe('CRC capture, snapshots and recordings (paced)', () => {
   it.skipIf(!findOnPath('ffmpeg') && process.env.PVDISPLAY_REQUIRE_FFMPEG !== '1')('pvdisplay record to a video file goes through ffmpeg', async () => {
     const file = join(pair.dir, 'rec.mp4');
     const out = (await lines(run(['record', '--runtime-dir', pair.dir, '-o', file, '--frames', '30']))).join('\n');
-    expect(out).toMatch(/recorded \d+ frames/);
+    expect(out).toContain(`recorded 30 frames (0 dropped, ${statSync(file).size} bytes on disk)`);
     expect(readFileSync(file).subarray(4, 8).toString('latin1')).toBe('ftyp');
+    // Every write to ffmpeg backs up (a frame is larger than a pipe); waiting for it must not pile up listeners.
+    expect(pair.backend.lines.join('\n')).not.toMatch(/MaxListenersExceeded/);
+  });
+
+  it('record refuses to overwrite without --overwrite, names a missing directory, and takes fractions of seconds', async () => {
+    const dir = join(pair.dir, 'again');
+    expect((await run(['record', '--runtime-dir', pair.dir, '-o', dir, '--seconds', '0.2']).exited()).code).toBe(0);
+    const refused = run(['record', '--runtime-dir', pair.dir, '-o', dir, '--frames', '2']);
+    expect(await refused.exited()).toMatchObject({ code: 1 });
+    expect(refused.lines.join('\n')).toMatch(/EEXIST: .*frames\.raw exists: pass overwrite \(--overwrite\)/);
+    expect((await run(['record', '--runtime-dir', pair.dir, '-o', dir, '--frames', '2', '--overwrite']).exited()).code).toBe(0);
+    expect(readFileSync(join(dir, 'index.jsonl'), 'utf8').trim().split('\n').length).toBe(2);
+    const missing = run(['record', '--runtime-dir', pair.dir, '-o', join(pair.dir, 'no', 'such', 'x.mp4'), '--frames', '2']);
+    expect(await missing.exited()).toMatchObject({ code: 1 });
+    expect(missing.lines.join('\n')).toMatch(/ENOENT: directory .*no\/such does not exist/);
+    const bad = run(['record', '--runtime-dir', pair.dir, '-o', dir, '--seconds', 'soon']);
+    expect(await bad.exited()).toMatchObject({ code: 1 });
+    expect(bad.lines.join('\n')).toMatch(/--seconds must be a number of seconds/);
   });
 
   it('record errors: a relative path EINVAL, a second recording of one connector EBUSY', async () => {

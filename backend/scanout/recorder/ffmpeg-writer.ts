@@ -1,9 +1,11 @@
 // The video recording: frames piped to an ffmpeg child as raw video in the buffer's own pixel layout (no
-// conversion here), encoded at the connector's refresh rate. The geometry is the first frame's; frames of another
-// size or format (a modeset mid-recording) are skipped and counted. Only available when ffmpeg is on PATH.
+// conversion here). Each frame is stamped with the time ffmpeg reads it, which is when the recorder handed it over,
+// and the output keeps those stamps (variable frame rate): frames the recorder dropped leave a gap in time instead of
+// making the video play fast. The geometry is the first frame's; frames of another size or format (a modeset
+// mid-recording) are skipped and counted. Only available when ffmpeg is on PATH.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants } from 'node:fs';
-import { once } from 'node:events';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { delimiter, join } from 'node:path';
 import { formatByFourcc } from '../../../protocol/formats.js';
 import { pvError } from '../../../shared/errors.js';
@@ -48,14 +50,13 @@ export class FfmpegWriter implements FrameWriter {
 
   constructor(
     readonly path: string,
-    private readonly refreshHz: number,
     private readonly ffmpeg: string,
   ) {}
 
-  static create(path: string, refreshHz: number): FfmpegWriter {
+  static create(path: string): FfmpegWriter {
     const ffmpeg = findOnPath('ffmpeg');
     if (!ffmpeg) throw pvError('ENOENT', 'ffmpeg is not on PATH: install it for video recordings, or record raw frames');
-    return new FfmpegWriter(path, refreshHz, ffmpeg);
+    return new FfmpegWriter(path, ffmpeg);
   }
 
   async write(f: RecordedFrame): Promise<void> {
@@ -66,15 +67,21 @@ export class FfmpegWriter implements FrameWriter {
       return;
     }
     const stdin = this.child!.stdin!;
-    if (stdin.destroyed) throw pvError('EPIPE', `ffmpeg stopped taking frames: ${this.stderr.trim()}`);
-    if (!stdin.write(f.bytes)) await Promise.race([once(stdin, 'drain'), once(stdin, 'close')]);
+    if (stdin.destroyed || !(stdin.write(f.bytes) || (await drained(stdin)))) throw await this.failure();
   }
 
-  async close(): Promise<void> {
-    if (!this.child || !this.exited) return;
+  async close(): Promise<number> {
+    if (!this.child || !this.exited) return 0;
     this.child.stdin!.end();
     const [code, signal] = await this.exited;
     if (code !== 0) throw pvError('EIO', `ffmpeg exited with ${code ?? signal}: ${this.stderr.trim()}`);
+    return statSync(this.path).size;
+  }
+
+  /** ffmpeg stopped taking frames: wait for it to end, so that its own message says why. */
+  private async failure(): Promise<Error> {
+    const [code, signal] = await this.exited!;
+    return pvError('EIO', `ffmpeg stopped taking frames (exit ${code ?? signal ?? 'unknown'}): ${this.stderr.trim() || 'no message'}`);
   }
 
   private start(f: RecordedFrame, geometry: string): void {
@@ -82,9 +89,10 @@ export class FfmpegWriter implements FrameWriter {
     const pixFmt = format && PIX_FMT[format.name];
     if (!pixFmt) throw pvError('EINVAL', `no ffmpeg pixel format for 0x${f.fourcc.toString(16)}`);
     this.geometry = geometry;
-    const args = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', pixFmt, '-s', `${f.width}x${f.height}`];
+    // The caller decided about an existing file already (-y only stops ffmpeg from asking on its stdin).
+    const args = ['-hide_banner', '-loglevel', 'error', '-y', '-use_wallclock_as_timestamps', '1', '-f', 'rawvideo', '-pix_fmt', pixFmt, '-s', `${f.width}x${f.height}`];
     // Players want 4:2:0 and even sizes; pad odd ones by a pixel rather than fail.
-    args.push('-framerate', String(this.refreshHz), '-i', '-', '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2', '-pix_fmt', 'yuv420p', this.path);
+    args.push('-i', '-', '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2', '-pix_fmt', 'yuv420p', '-fps_mode', 'vfr', this.path);
     const child = spawn(this.ffmpeg, args, { stdio: ['pipe', 'ignore', 'pipe'] });
     this.child = child;
     // A child that failed to start emits 'error' and maybe no 'exit'; either settles the recording.
@@ -100,4 +108,19 @@ export class FfmpegWriter implements FrameWriter {
     // A dead ffmpeg shows up as a failed write; the pipe's own error must not go unhandled.
     child.stdin!.on('error', () => undefined);
   }
+}
+
+/** Waits until a backed-up stream takes more (true) or closes (false), leaving no listener behind either way. */
+function drained(stream: Writable): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => () => {
+      stream.off('drain', onDrain);
+      stream.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = done(true);
+    const onClose = done(false);
+    stream.on('drain', onDrain);
+    stream.on('close', onClose);
+  });
 }

@@ -8,6 +8,7 @@ import type { FrameWriter, RecordedFrame } from './writer.js';
 
 export class RawWriter implements FrameWriter {
   private offset = 0;
+  private indexBytes = 0;
 
   private constructor(
     readonly path: string,
@@ -40,10 +41,13 @@ export class RawWriter implements FrameWriter {
       format: fourccToString(f.fourcc),
     };
     this.offset += size;
-    await this.index.write(JSON.stringify(entry) + '\n');
+    const line = JSON.stringify(entry) + '\n';
+    this.indexBytes += Buffer.byteLength(line);
+    await this.index.write(line);
   }
 
-  async close(): Promise<void> {
+  async close(): Promise<number> {
     await Promise.all([this.frames.close(), this.index.close()]);
+    return this.offset + this.indexBytes;
   }
 }

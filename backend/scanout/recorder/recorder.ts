@@ -1,7 +1,8 @@
 // Records every frame one connector scans out. At scanout the visible area is copied (the client may draw over
 // the buffer once its flip completes) into a bounded queue of reusable buffers; a single async loop hands the queue
 // to the writer. When the writer falls behind and the queue is full, new frames are dropped and counted: the
-// scanout never waits for the disk or for ffmpeg. Holding the pipeline gives one frame per vblank when paced.
+// scanout never waits for the disk or for ffmpeg. Holding the pipeline gives one frame per vblank when paced. With a
+// frame limit the recorder stops taking frames at the vblank that reaches it, so a recording of N frames has N.
 import { performance } from 'node:perf_hooks';
 import { asErrno, type ErrnoLike } from '../../../shared/errors.js';
 import { logger } from '../../../shared/log.js';
@@ -21,7 +22,12 @@ export interface RecorderStats {
   written: number;
   /** Frames dropped because the writer was behind. */
   dropped: number;
+  /** Bytes of frames handed to the writer. */
   bytes: number;
+  /** What the recording takes on disk, once it is finished (null before). */
+  bytesOnDisk: number | null;
+  /** The frame limit (written + dropped), or null for none. */
+  frames: number | null;
   /** The writer failed (disk full, ffmpeg died): the recording stopped there. */
   error: { code: string; errno: number; message: string } | null;
   recording: boolean;
@@ -40,12 +46,17 @@ export class Recorder {
   private written = 0;
   private dropped = 0;
   private bytes = 0;
+  private bytesOnDisk: number | null = null;
+  /** Frames seen since the start, queued or dropped. */
+  private taken = 0;
+  private full = false;
+  private detached = false;
   private error: ErrnoLike | undefined;
 
   constructor(
     private readonly pipeline: Pipeline,
     private readonly writer: FrameWriter,
-    private readonly maxQueuedBytes = MAX_QUEUED_BYTES,
+    private readonly o: { maxFrames?: number; maxQueuedBytes?: number } = {},
   ) {
     this.release = pipeline.hold({ crc: true });
     pipeline.on('frame', this.onFrame);
@@ -54,7 +65,17 @@ export class Recorder {
 
   stats(): RecorderStats {
     const error = this.error ? { code: this.error.code, errno: this.error.errno, message: this.error.message } : null;
-    return { path: this.writer.path, connector: this.pipeline.index, written: this.written, dropped: this.dropped, bytes: this.bytes, error, recording: !this.stopping && !this.error };
+    return {
+      path: this.writer.path,
+      connector: this.pipeline.index,
+      written: this.written,
+      dropped: this.dropped,
+      bytes: this.bytes,
+      bytesOnDisk: this.bytesOnDisk,
+      frames: this.o.maxFrames ?? null,
+      error,
+      recording: !this.stopping && !this.error && !this.full,
+    };
   }
 
   /** Stops taking frames, lets the writer finish the queue and closes it; the final stats. */
@@ -63,7 +84,7 @@ export class Recorder {
       this.detach();
       await this.writing;
       try {
-        await this.writer.close();
+        this.bytesOnDisk = await this.writer.close();
       } catch (e) {
         this.error ??= asErrno(e);
       }
@@ -73,14 +94,22 @@ export class Recorder {
   }
 
   private detach(): void {
+    if (this.detached) return;
+    this.detached = true;
     this.release();
     this.pipeline.off('frame', this.onFrame);
     this.pipeline.off('closed', this.onClosed);
   }
 
   private capture(f: ScannedFrame): void {
+    this.taken++;
+    if (this.o.maxFrames !== undefined && this.taken >= this.o.maxFrames) {
+      // The limit is reached at this vblank: take no more frames (the queue still goes to the writer).
+      this.full = true;
+      this.detach();
+    }
     const size = packedSize(f.view);
-    if (this.queuedBytes + size > Math.max(this.maxQueuedBytes, 2 * size)) {
+    if (this.queuedBytes + size > Math.max(this.o.maxQueuedBytes ?? MAX_QUEUED_BYTES, 2 * size)) {
       this.dropped++;
       return;
     }

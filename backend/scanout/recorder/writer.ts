@@ -18,5 +18,6 @@ export interface FrameWriter {
   readonly path: string;
   /** Resolves when the frame is handed to the OS (or skipped); the recorder reuses `frame.bytes` afterwards. */
   write(frame: RecordedFrame): Promise<void>;
-  close(): Promise<void>;
+  /** Finishes the recording; the bytes it takes on disk. */
+  close(): Promise<number>;
 }
