@@ -14,6 +14,14 @@ interface FaultOptions {
   ms?: string;
   op?: string;
   errno?: string;
+  json?: boolean;
+}
+
+/** What the backend answered, as a line a person reads (`--json` gives the answer as it is). */
+export function describeFault(kind: string, answer: Record<string, unknown>): string {
+  if (typeof answer.description === 'string') return `fault ${String(answer.id)} armed: ${answer.description}`;
+  const fields = Object.entries(answer).map(([k, v]) => `${k} ${String(v)}`);
+  return `${kind}: ${fields.length ? fields.join(', ') : 'done'}`;
 }
 
 /** A name as given, or a number when it is one (decimal or 0x hex). */
@@ -33,6 +41,7 @@ export function register(program: Command): void {
     .option('--ms <ms>', 'delay-frame-done: the delay; stall: how long (default: until resume or clear)')
     .option('--op <opcode>', 'errno: the request to fail, by name (DBUF_CREATE, FB_ATTACH, SET_CONFIG, PG_FLIP, …) or number')
     .option('--errno <errno>', 'errno: the error to answer with, by name (ENOMEM) or number')
+    .option('--json', 'print the backend\'s answer as JSON')
     .addHelpText(
       'after',
       `
@@ -49,6 +58,9 @@ Kinds:
     )
     .action(async (kind: string, o: FaultOptions) => {
       if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw pvError('EINVAL', `unknown fault kind "${kind}"; known: ${FAULT_KINDS.join(', ')}`);
+      if (kind === 'errno' && (o.op === undefined || o.errno === undefined)) {
+        throw pvError('EINVAL', 'fault errno needs --op (the request to fail: DBUF_CREATE, FB_ATTACH, SET_CONFIG, PG_FLIP, … or its number) and --errno (ENOMEM, EIO, … or a number)');
+      }
       const req: Record<string, unknown> = { cmd: 'fault', kind };
       if (o.connector !== undefined) req.connector = parseIntOption(o.connector, '--connector', 0, 255);
       if (o.domid !== undefined) req.domid = parseIntOption(o.domid, '--domid', 0, 0xffff);
@@ -56,6 +68,7 @@ Kinds:
       if (o.ms !== undefined) req.ms = parseIntOption(o.ms, '--ms');
       if (o.op !== undefined) req.op = nameOrNumber(o.op);
       if (o.errno !== undefined) req.errno = nameOrNumber(o.errno);
-      process.stdout.write(JSON.stringify(await backendCall(o.runtimeDir, req)) + '\n');
+      const answer = await backendCall<Record<string, unknown>>(o.runtimeDir, req);
+      process.stdout.write((o.json ? JSON.stringify(answer) : describeFault(kind, answer)) + '\n');
     });
 }

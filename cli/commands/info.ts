@@ -1,12 +1,12 @@
 // `pvdisplay info`: the whole device state like drm_info — driver, caps, every connector, encoder, CRTC and plane
 // with each property (type, flags, value; enum names, blob sizes), the modes and the formats; --json for scripts.
 import type { Command } from 'commander';
-import { join } from 'node:path';
 import { Card } from '../../frontend/client/card.js';
 import { DRM_CAP, DRM_CLIENT_CAP, PROP } from '../../protocol/kms/constants.js';
 import { fourccToString } from '../../protocol/formats.js';
 import type { ModeInfo } from '../../protocol/kms/mode-info.js';
-import { defaultRuntimeDir, parseIntOption, waitForPath } from '../runtime.js';
+import { defaultRuntimeDir, parseIntOption } from '../runtime.js';
+import { resolveCard } from '../live-card.js';
 
 interface PropView {
   id: number;
@@ -92,12 +92,11 @@ export function register(program: Command): void {
     .command('info')
     .description("print the whole device state like drm_info: objects, properties and values, modes, formats")
     .option('--runtime-dir <dir>', 'where dri/ is', defaultRuntimeDir())
-    .option('--card <name>', 'device node in dri/', 'card0')
+    .option('--card <name>', 'device node in dri/ (default: the frontend\'s live card, the highest cardN that serves)')
     .option('--json', 'print JSON for scripts')
     .option('--wait <ms>', 'how long to wait for the device node to appear', '0')
-    .action(async (o: { runtimeDir: string; card: string; json?: boolean; wait: string }) => {
-      const path = join(o.runtimeDir, 'dri', o.card);
-      await waitForPath(path, parseIntOption(o.wait, '--wait'), 'frontend');
+    .action(async (o: { runtimeDir: string; card?: string; json?: boolean; wait: string }) => {
+      const path = await resolveCard(o.runtimeDir, o.card, parseIntOption(o.wait, '--wait'));
       const card = Card.open(path);
       try {
         const info = await gather(card);

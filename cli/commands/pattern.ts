@@ -1,7 +1,6 @@
 // `pvdisplay pattern`: a test-pattern client. Modesets a connector, then draws into two dumb buffers and flips
 // between them, printing progress; `--image known:SEED` shows a deterministic image once and prints its CRC.
 import type { Command } from 'commander';
-import { join } from 'node:path';
 import { Card } from '../../frontend/client/card.js';
 import { findOutput } from '../../frontend/client/output.js';
 import type { BufferMapping } from '../../frontend/client/mapping.js';
@@ -9,7 +8,8 @@ import { XRGB8888 } from '../../protocol/formats.js';
 import { frameCrc } from '../../shared/pixels/crc.js';
 import { drawKnownImage, drawPattern } from '../../shared/pixels/pattern.js';
 import { pvError } from '../../shared/errors.js';
-import { defaultRuntimeDir, onShutdown, parseIntOption, waitForPath } from '../runtime.js';
+import { defaultRuntimeDir, onShutdown, parseIntOption } from '../runtime.js';
+import { resolveCard } from '../live-card.js';
 
 interface Buffer2 {
   fbId: number;
@@ -22,15 +22,14 @@ export function register(program: Command): void {
     .command('pattern')
     .description('a test-pattern client: modeset a connector and flip an animated pattern')
     .option('--runtime-dir <dir>', 'where dri/ is', defaultRuntimeDir())
-    .option('--card <name>', 'device node in dri/', 'card0')
+    .option('--card <name>', 'device node in dri/ (default: the frontend\'s live card, the highest cardN that serves)')
     .option('--connector <n>', 'connector index', '0')
     .option('--frames <n>', 'frames to flip (0: until stopped)', '0')
     .option('--image <kind>', '"pattern" (animated) or "known:SEED" (one deterministic frame)', 'pattern')
     .option('--hold', 'after the last frame keep showing it until stopped (closing the device would turn the output off)')
     .option('--wait <ms>', 'how long to wait for the device node to appear', '5000')
-    .action(async (o: { runtimeDir: string; card: string; connector: string; frames: string; image: string; hold?: boolean; wait: string }) => {
-      const path = join(o.runtimeDir, 'dri', o.card);
-      await waitForPath(path, parseIntOption(o.wait, '--wait'), 'frontend');
+    .action(async (o: { runtimeDir: string; card?: string; connector: string; frames: string; image: string; hold?: boolean; wait: string }) => {
+      const path = await resolveCard(o.runtimeDir, o.card, parseIntOption(o.wait, '--wait'));
       const frames = parseIntOption(o.frames, '--frames');
       const known = /^known:(\d+)$/.exec(o.image);
       if (!known && o.image !== 'pattern') throw pvError('EINVAL', `--image must be "pattern" or "known:SEED"`);

@@ -2,7 +2,9 @@
 // them atomically so a reader never sees half a file, and decoding them back for tests.
 import { randomBytes } from 'node:crypto';
 import { rename, unlink, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { PNG } from 'pngjs';
+import { pvError } from '../errors.js';
 import { validateFrameView, type FrameView } from './frame.js';
 import { toRgba } from './rgba.js';
 
@@ -34,7 +36,10 @@ export async function writePng(path: string, view: FrameView): Promise<void> {
     await rename(tmp, path);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
-    throw e;
+    // Name the file the caller asked for, not the temporary one.
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    if (code === 'ENOENT') throw pvError('ENOENT', `cannot write ${path}: directory ${dirname(path)} does not exist`);
+    throw pvError(code, `cannot write ${path}: ${code}`);
   }
 }
 

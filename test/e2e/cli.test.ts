@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, startPair } from '../../cli/processes.js';
+import { adminCall } from '../../cli/admin-client.js';
 
 describe('pvdisplay CLI', () => {
   it.each(['backend', 'frontend', 'demo', 'info', 'pattern', 'snapshot', 'crc', 'record', 'fault'])('%s --help describes its options', async (cmd) => {
@@ -49,6 +50,37 @@ describe('pvdisplay CLI', () => {
     const p = run(['info', '--runtime-dir', '/nonexistent-pvdisplay']);
     expect((await p.exited()).code).toBe(1);
     expect(p.lines.join('\n')).toMatch(/ENOENT/);
+  });
+
+  it('after a reconnect info and pattern default to the live card; fault and snapshot speak plainly', async () => {
+    const pair = await startPair({ connectors: '320x200' });
+    try {
+      await adminCall(pair.admin, { cmd: 'fault', kind: 'close' });
+      await pair.frontend.waitLine(/frontend ready: .*card1/);
+      const info = run(['info', '--runtime-dir', pair.dir]);
+      expect((await info.exited()).code).toBe(0);
+      expect(info.stdout[0]).toMatch(/dri\/card1: pvdisplay/);
+      const named = run(['info', '--runtime-dir', pair.dir, '--card', 'card0']);
+      expect((await named.exited()).code).toBe(1);
+      expect(named.lines.join('\n')).toMatch(/ENOENT: .*card0 does not accept connections: is the frontend running/);
+      const noOp = run(['fault', 'errno', '--runtime-dir', pair.dir, '--errno', 'EIO']);
+      expect((await noOp.exited()).code).toBe(1);
+      expect(noOp.lines.join('\n')).toMatch(/EINVAL: fault errno needs --op .* and --errno/);
+      const stall = run(['fault', 'stall', '--runtime-dir', pair.dir, '--ms', '10']);
+      expect((await stall.exited()).code).toBe(0);
+      expect(stall.stdout).toEqual(['stall: domid 2, stalled true, ms 10']);
+      const json = run(['fault', 'clear', '--runtime-dir', pair.dir, '--json']);
+      expect((await json.exited()).code).toBe(0);
+      expect(JSON.parse(json.stdout[0]!)).toMatchObject({ disarmed: expect.any(Number) });
+      const client = run(['pattern', '--runtime-dir', pair.dir, '--frames', '1', '--hold']);
+      await client.waitLine(/^done:/);
+      const snap = run(['snapshot', '--runtime-dir', pair.dir, '-o', join(pair.dir, 'no', 'such', 'x.png')]);
+      expect((await snap.exited()).code).toBe(1);
+      expect(snap.lines.join('\n')).toMatch(/ENOENT: cannot write \S+\/no\/such\/x\.png: directory \S+\/no\/such does not exist$/);
+      await client.stop('SIGINT');
+    } finally {
+      await pair.stop();
+    }
   });
 
   it('Ctrl-C stops backend and frontend cleanly, leaving no sockets', async () => {
