@@ -1,10 +1,9 @@
 // Which device node a command means when none is named: the frontend's live card. After a backend loss the
 // zombie's node is gone and the frontend serves the next number (card1, card2, …), so the highest-numbered cardN in
-// dri/ that accepts a connection is the one in service; a named card is taken as it is.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+// dri/ that something listens on is the one in service.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as native from '../shared/native/index.js';
 import { pvError } from '../shared/errors.js';
 
 function cardsIn(dir: string): string[] {
@@ -17,13 +16,17 @@ function cardsIn(dir: string): string[] {
   return names.filter((n) => /^card\d+$/.test(n)).sort((a, b) => Number(b.slice(4)) - Number(a.slice(4)));
 }
 
-function accepts(path: string): boolean {
-  try {
-    native.close(native.connect(path));
-    return true;
-  } catch {
-    return false;
+/**
+ * The socket paths something listens on, from /proc/net/unix (flag __SO_ACCEPTCON). Asking the kernel instead of
+ * connecting matters: a probing connection would be an open of the device, and the first open becomes DRM master.
+ */
+function listening(): Set<string> {
+  const paths = new Set<string>();
+  for (const line of readFileSync('/proc/net/unix', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length >= 8 && (parseInt(f[3]!, 16) & 0x10000) !== 0) paths.add(resolve(f.slice(7).join(' ')));
   }
+  return paths;
 }
 
 /** The path of `name` in runtimeDir/dri, or of the live card; waits up to `waitMs` for one to serve. */
@@ -31,10 +34,11 @@ export async function resolveCard(runtimeDir: string, name: string | undefined, 
   const dir = join(runtimeDir, 'dri');
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const found = name === undefined ? cardsIn(dir).find((n) => accepts(join(dir, n))) : accepts(join(dir, name)) ? name : undefined;
+    const live = listening();
+    const found = (name === undefined ? cardsIn(dir) : [name]).find((n) => live.has(resolve(dir, n)));
     if (found) return join(dir, found);
     if (Date.now() >= deadline) {
-      const what = name === undefined ? `no device node in ${dir} accepts connections` : `${join(dir, name)} does not accept connections`;
+      const what = name === undefined ? `no device node in ${dir} is served` : `${join(dir, name)} is not served`;
       throw pvError('ENOENT', `${what}: is the frontend running? (pvdisplay frontend --runtime-dir ${runtimeDir})`);
     }
     await sleep(20);

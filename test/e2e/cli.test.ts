@@ -62,7 +62,7 @@ describe('pvdisplay CLI', () => {
       expect(info.stdout[0]).toMatch(/dri\/card1: pvdisplay/);
       const named = run(['info', '--runtime-dir', pair.dir, '--card', 'card0']);
       expect((await named.exited()).code).toBe(1);
-      expect(named.lines.join('\n')).toMatch(/ENOENT: .*card0 does not accept connections: is the frontend running/);
+      expect(named.lines.join('\n')).toMatch(/ENOENT: .*card0 is not served: is the frontend running/);
       const noOp = run(['fault', 'errno', '--runtime-dir', pair.dir, '--errno', 'EIO']);
       expect((await noOp.exited()).code).toBe(1);
       expect(noOp.lines.join('\n')).toMatch(/EINVAL: fault errno needs --op .* and --errno/);
