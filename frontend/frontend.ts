@@ -34,7 +34,10 @@ export interface FrontendOptions {
 
 export interface FrontendEvents {
   ready: [node: DeviceNode, device: KmsDevice];
+  /** The device was lost with the backend (a zombie where one was served). */
   lost: [err: ErrnoLike, zombie: DeviceNode | undefined];
+  /** No backend to serve with, and why; said again only when the reason changes. */
+  waiting: [reason: string];
   /** A zombie's last client closed and everything it held is released. */
   freed: [name: string];
 }
@@ -50,6 +53,7 @@ export class Frontend extends EventEmitter<FrontendEvents> {
   private link: BackendLink | undefined;
   readonly driDir: string;
   private nextCard = 0;
+  private waitingFor: string | undefined;
 
   constructor(private readonly options: FrontendOptions) {
     super();
@@ -77,7 +81,7 @@ export class Frontend extends EventEmitter<FrontendEvents> {
     try {
       bus = new BusFront(join(this.options.runtimeDir, 'backend.sock'), { versions: this.options.versions, responseTimeoutMs: this.options.responseTimeoutMs });
     } catch (e) {
-      log.debug(`backend not reachable yet: ${asErrno(e).message}`);
+      this.waiting(asErrno(e).code === 'ECONNREFUSED' ? 'nothing listens on backend.sock (a backend that died left it)' : asErrno(e).message);
       this.retry = setTimeout(() => this.connect(), RECONNECT_MS);
       return;
     }
@@ -96,6 +100,7 @@ export class Frontend extends EventEmitter<FrontendEvents> {
       this.node = node;
       log.info(`serving ${node.path} (displif v${link.version}, ${link.connectors.length} connector(s))`);
       this.announce({ action: 'add', devname: node.name });
+      this.waitingFor = undefined;
       this.emit('ready', node, device);
     });
     bus.on('hotplug', (index, connected, edidChanged) => {
@@ -123,10 +128,17 @@ export class Frontend extends EventEmitter<FrontendEvents> {
         node.unplug();
         this.announce({ action: 'remove', devname: node.name }, node);
       }
-      this.emit('lost', err, node);
+      if (node) this.emit('lost', err, node);
+      else this.waiting(`the backend refused this frontend: ${err.message}`);
       // A backend that refused us while connecting (no common version, bad config) is not retried in a hot loop.
       if (!this.closing) this.retry = setTimeout(() => this.connect(), node ? RECONNECT_MS : REFUSED_RETRY_MS);
     });
+  }
+
+  private waiting(reason: string): void {
+    if (reason === this.waitingFor) return;
+    this.waitingFor = reason;
+    this.emit('waiting', reason);
   }
 
   /** The next free cardN: numbers are never reused by this frontend, and another frontend's live node is skipped. */

@@ -56,14 +56,25 @@ export function register(program: Command): void {
         paced: !o.unpaced,
         crc: o.crc || Boolean(o.crcLog),
       });
-      server.start();
       const commands = new AdminCommands(server);
       const admin = new AdminServer(dir, commands);
-      await admin.listen();
-      let viewer: ViewerServer | undefined;
-      if (listen) {
-        viewer = new ViewerServer({ ...listen, source: server, admin: (body) => answerAdmin(commands, body) });
-        await viewer.listen();
+      const viewer = listen && new ViewerServer({ ...listen, source: server, admin: (body) => answerAdmin(commands, body) });
+      // The viewer's port first (a port in use or a bad host is the likeliest failure), the sockets last, and on any
+      // failure nothing is left behind: a frontend must never find a backend.sock that nobody serves.
+      try {
+        await viewer?.listen().catch((e: unknown) => {
+          const err = e as NodeJS.ErrnoException;
+          throw pvError(err.code ?? 'EINVAL', `--viewer ${o.viewer ?? ''}: cannot listen there (${err.code === 'ENOTFOUND' ? 'unknown host' : err.message})`);
+        });
+        await admin.listen();
+        server.start();
+      } catch (e) {
+        viewer?.close();
+        admin.close();
+        server.close();
+        throw e;
+      }
+      if (viewer) {
         const hub = viewer.hub;
         commands.viewerStats = () => hub.stats();
       }

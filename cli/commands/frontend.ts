@@ -42,6 +42,7 @@ export function register(program: Command): void {
         process.stdout.write(`frontend: backend lost (${err.message})${zombie ? `; ${zombie.name} unplugged (${o.unplugPolicy}), a zombie until its clients close` : ''}; waiting for the backend\n`);
       });
       fe.on('freed', (name) => process.stdout.write(`frontend: ${name} freed\n`));
+      fe.on('waiting', (reason) => process.stdout.write(`frontend: waiting for the backend at ${join(dir, 'backend.sock')}: ${reason}\n`));
       fe.start();
       onShutdown(() => {
         stopping = true;

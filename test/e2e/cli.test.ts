@@ -1,6 +1,8 @@
 // The command line as a user meets it: help texts, `info`, and a clean stop on Ctrl-C with no sockets left.
 import { describe, expect, it } from 'vitest';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, startPair } from '../../cli/processes.js';
 import { adminCall } from '../../cli/admin-client.js';
@@ -80,6 +82,35 @@ describe('pvdisplay CLI', () => {
       await client.stop('SIGINT');
     } finally {
       await pair.stop();
+    }
+  });
+
+  it('a backend whose viewer cannot listen exits with why and leaves no socket; a frontend says what it waits for', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pvd-cli-start-'));
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      for (const [viewer, why] of [['foo:1', /--viewer foo:1: cannot listen there \(unknown host\)/], [String(port), /EADDRINUSE: --viewer \d+: cannot listen there/]] as const) {
+        const be = run(['backend', '--runtime-dir', dir, '--viewer', viewer]);
+        expect((await be.exited()).code).toBe(1);
+        expect(be.lines.join('\n')).toMatch(why);
+        expect(readdirSync(dir)).toEqual([]);
+      }
+      // A backend killed outright leaves its socket; a frontend on that dir says once why it waits, then serves.
+      const killed = run(['backend', '--runtime-dir', dir]);
+      await killed.waitLine(/backend listening/);
+      await killed.stop('SIGKILL');
+      const fe = run(['frontend', '--runtime-dir', dir]);
+      await fe.waitLine(/waiting for the backend at \S+backend\.sock: nothing listens on backend\.sock/);
+      const be = run(['backend', '--runtime-dir', dir]);
+      await fe.waitLine(/frontend ready/);
+      expect(fe.lines.filter((l) => /waiting for the backend/.test(l)).length).toBe(1);
+      await fe.stop();
+      await be.stop();
+    } finally {
+      taken.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
