@@ -28,6 +28,8 @@ export interface EdidOptions {
   week?: number;
   /** Year of manufacture 2006..2245, default 2025. */
   year?: number;
+  /** The preferred detailed timing as it is (e.g. a VESA DMT mode), instead of one computed from the size. */
+  timing?: ModeTiming;
 }
 
 export interface PreferredMode extends ModeTiming {
@@ -163,7 +165,8 @@ export function buildEdid(options: EdidOptions): Uint8Array {
   checkIntRange('week', week, 0, 54);
   checkIntRange('year', year, 2006, 2245);
   if (!(dpi > 0 && dpi < 100_000)) fail(`dpi ${dpi} is out of range`);
-  const timing = modeTiming(width, height, refresh);
+  const timing = options.timing ?? modeTiming(width, height, refresh);
+  if (timing.hdisplay !== width || timing.vdisplay !== height) fail(`timing ${timing.hdisplay}x${timing.vdisplay} is not the size ${width}x${height}`);
   const mm = (px: number): number => Math.min(Math.max(Math.round((px * 25.4) / dpi), 1), MAX_TIMING_PIXELS);
   const cm = (px: number): number => Math.min(Math.max(Math.round((px * 2.54) / dpi), 1), 255);
 

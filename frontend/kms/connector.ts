@@ -3,7 +3,7 @@
 import { CONNECTION, DPMS, DRM_MODE_CONNECTOR_VIRTUAL, LINK_STATUS, MODE_TYPE, OBJECT_TYPE } from '../../protocol/kms/constants.js';
 import type { ModeInfo } from '../../protocol/kms/mode-info.js';
 import type { ConnectorInfo } from '../../protocol/kms/ops.js';
-import { modeTiming, parseEdid } from '../../protocol/edid.js';
+import { modeTiming, parseEdid, type ModeTiming } from '../../protocol/edid.js';
 import type { ConnectorConfig } from './backend.js';
 import type { ModeObject } from './mode-objects.js';
 import type { Blob } from './blob.js';
@@ -12,7 +12,11 @@ import type { ConnectorState } from './state.js';
 const REFRESH_HZ = 60;
 
 export function modeFor(width: number, height: number, refresh: number): ModeInfo {
-  const t = modeTiming(width, height, refresh);
+  return modeOf(modeTiming(width, height, refresh));
+}
+
+/** A timing as a preferred driver mode (an EDID's detailed timing is taken as it is, never regenerated). */
+function modeOf(t: ModeTiming): ModeInfo {
   return {
     clock: t.clock,
     hdisplay: t.hdisplay,
@@ -28,7 +32,7 @@ export function modeFor(width: number, height: number, refresh: number): ModeInf
     vrefresh: t.vrefresh,
     flags: t.flags,
     type: MODE_TYPE.PREFERRED | MODE_TYPE.DRIVER,
-    name: `${width}x${height}`,
+    name: `${t.hdisplay}x${t.vdisplay}`,
   };
 }
 
@@ -56,7 +60,7 @@ export class Connector implements ModeObject {
     if (config.connected !== undefined) this.connected = config.connected;
     const edid = config.edid && config.edid.length > 0 ? parseEdid(config.edid) : undefined;
     const pref = edid?.preferred;
-    this.modes = [pref ? modeFor(pref.width, pref.height, pref.refresh) : modeFor(config.width, config.height, REFRESH_HZ)];
+    this.modes = [pref ? modeOf(pref) : modeFor(config.width, config.height, REFRESH_HZ)];
     this.mmWidth = edid?.widthMm ?? 0;
     this.mmHeight = edid?.heightMm ?? 0;
   }

@@ -7,6 +7,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectChannel, type Channel } from '../../shared/channel.js';
 import { buildEdid } from '../../protocol/edid.js';
+import { ModeFlag } from '../../protocol/mode-timing.js';
 import { CONNECTION, LINK_STATUS } from '../../protocol/kms/constants.js';
 import { XRGB8888 } from '../../protocol/formats.js';
 import { adminCall } from '../../cli/admin-client.js';
@@ -60,6 +61,15 @@ describe('connector hotplug', () => {
     await until(() => sub.events.length === 2);
     expect((await card.call('MODE_GETCONNECTOR', { connector_id: id })).connection).toBe(CONNECTION.CONNECTED);
     sub.ch.close();
+  });
+
+  it("an EDID's detailed timing is the connector's mode as it is (VESA DMT 1024x768 at 65 MHz)", async () => {
+    const dmt = { clock: 65_000, hdisplay: 1024, hsyncStart: 1048, hsyncEnd: 1184, htotal: 1344, vdisplay: 768, vsyncStart: 771, vsyncEnd: 777, vtotal: 806, vrefresh: 60, flags: ModeFlag.NHSYNC | ModeFlag.NVSYNC };
+    const edidFile = join(pair.dir, 'dmt.bin');
+    writeFileSync(edidFile, buildEdid({ width: 1024, height: 768, timing: dmt }));
+    expect((await run(['hotplug', '--runtime-dir', pair.dir, '--connector', '0', '--on', '--edid', edidFile]).exited()).code).toBe(0);
+    for (let i = 0; i < 200 && (await findOutput(card, 0)).mode.hdisplay !== 1024; i++) await new Promise((r) => setTimeout(r, 10));
+    expect((await findOutput(card, 0)).mode).toMatchObject({ clock: 65_000, hdisplay: 1024, hsync_start: 1048, hsync_end: 1184, htotal: 1344, vdisplay: 768, vsync_start: 771, vsync_end: 777, vtotal: 806, vrefresh: 60, flags: ModeFlag.NHSYNC | ModeFlag.NVSYNC });
   });
 
   it('a new EDID changes the connector mode and EDID blob; the new mode can be set and scanned out', async () => {
