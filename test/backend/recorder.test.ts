@@ -8,7 +8,8 @@ import type { FrameView } from '../../shared/pixels/frame.js';
 import { Pipeline } from '../../backend/display/pipeline.js';
 import type { Fb } from '../../backend/display/framebuffer.js';
 import { CrcCapture } from '../../backend/scanout/crc-capture.js';
-import { FfmpegWriter, findOnPath } from '../../backend/scanout/recorder/ffmpeg-writer.js';
+import { FfmpegWriter } from '../../backend/scanout/recorder/ffmpeg-writer.js';
+import { FFMPEG, wanted } from '../helpers/requires.js';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,8 +114,7 @@ describe('Recorder', () => {
 });
 
 describe('FfmpegWriter', () => {
-  // Runs wherever ffmpeg is installed, and always in CI (.ci/run installs it and sets PVDISPLAY_REQUIRE_FFMPEG).
-  const withFfmpeg = it.skipIf(!findOnPath('ffmpeg') && process.env.PVDISPLAY_REQUIRE_FFMPEG !== '1');
+  const withFfmpeg = it.runIf(wanted(FFMPEG, 'video recording timestamps'));
   withFfmpeg('frames keep their time: four frames half a second apart play for more than a second', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pvd-vfr-'));
     try {

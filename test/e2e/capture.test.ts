@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { adminCall } from '../../cli/admin-client.js';
 import { run, startPair, type Pair, type Proc } from '../../cli/processes.js';
-import { findOnPath } from '../../backend/scanout/recorder/ffmpeg-writer.js';
+import { FFMPEG, wanted } from '../helpers/requires.js';
 import type { CrcRead } from '../../backend/scanout/crc-capture.js';
 import { decodePng } from '../../shared/pixels/png.js';
 import { knownImagePixel } from '../../shared/pixels/pattern.js';
@@ -115,8 +115,7 @@ describe('CRC capture, snapshots and recordings (paced)', () => {
     expect(await adminCall(pair.admin, { cmd: 'record-status' })).toEqual([]);
   });
 
-  // Runs wherever ffmpeg is installed, and always in CI (.ci/run installs it and sets PVDISPLAY_REQUIRE_FFMPEG).
-  it.skipIf(!findOnPath('ffmpeg') && process.env.PVDISPLAY_REQUIRE_FFMPEG !== '1')('pvdisplay record to a video file goes through ffmpeg', async () => {
+  it.runIf(wanted(FFMPEG, 'pvdisplay record to a video file'))('pvdisplay record to a video file goes through ffmpeg', async () => {
     const file = join(pair.dir, 'rec.mp4');
     const out = (await lines(run(['record', '--runtime-dir', pair.dir, '-o', file, '--frames', '30']))).join('\n');
     expect(out).toContain(`recorded 30 frames (0 dropped, ${statSync(file).size} bytes on disk)`);

@@ -1,14 +1,15 @@
 // Debian's Chromium driven by playwright-core for the viewer's browser tests: headless, no GPU, no network
 // services, a fresh profile per launch. Tests skip when /usr/bin/chromium is missing, unless
 // PVDISPLAY_REQUIRE_BROWSER=1 (as .ci/run sets, after installing it) makes a missing browser a failure.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { CHROMIUM as CHROMIUM_REQUIREMENT, wanted } from './requires.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = CHROMIUM_REQUIREMENT.files[0]!;
 
-export const browserWanted = existsSync(CHROMIUM) || process.env.PVDISPLAY_REQUIRE_BROWSER === '1';
+export const browserWanted = wanted(CHROMIUM_REQUIREMENT, 'the viewer in a real browser');
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
