@@ -8,6 +8,10 @@ import { browserWanted, launchBrowser, type Browser, type PageGlobals } from '..
 import { knownImageMismatches } from '../helpers/known-image.js';
 import { SpriteClient } from '../helpers/sprite-client.js';
 import { startViewerPair } from '../helpers/viewer-socket.js';
+import { RawFrontend } from '../helpers/raw-frontend.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const CANVAS = 'canvas[data-connector="0"]';
 
@@ -38,6 +42,32 @@ describe.skipIf(!browserWanted)('the viewer in Chromium', () => {
     browser = await launchBrowser();
   });
   afterAll(async () => browser?.close());
+
+  it('with no frontend it says it is waiting for one; a frontend that has not reported says "not reported yet"', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pvd-viewer-empty-'));
+    const backend = run(['backend', '--runtime-dir', dir, '--connectors', '320x200', '--viewer', '127.0.0.1:0']);
+    const page = await browser.context.newPage();
+    let raw: RawFrontend | undefined;
+    try {
+      const url = /viewer: (\S+)/.exec(await backend.waitLine(/^viewer: /))![1]!;
+      await page.goto(url);
+      const text = (sel: string) => page.evaluate((q) => (globalThis as unknown as PageGlobals).document.querySelector(q)?.textContent ?? '', sel);
+      const hidden = () => page.evaluate(() => ((globalThis as unknown as PageGlobals).document.querySelector('#empty') as unknown as { hidden: boolean }).hidden);
+      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('#connection')?.textContent === 'live');
+      expect(await text('#empty')).toMatch(/No frontend is connected: waiting for one/);
+      expect(await hidden()).toBe(false);
+      // A bare frontend walks XenBus but never publishes its frame-done timeouts or link-status.
+      raw = await RawFrontend.connect(join(dir, 'backend.sock'));
+      await page.waitForFunction(() => ((globalThis as unknown as PageGlobals).document.querySelector('figcaption')?.textContent ?? '').includes('frontend'));
+      expect(await text('figcaption')).toMatch(/frame-done timeouts not reported yet · link-status not reported yet/);
+      expect(await hidden()).toBe(true);
+    } finally {
+      raw?.close();
+      await page.close();
+      await backend.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('the canvas shows exactly the pixels the client drew, and the status line', async () => {
     const { pair, url } = await startViewerPair('320x200');

@@ -19,6 +19,7 @@ const SCRIPT = `
 const token = new URLSearchParams(location.search).get('token') || '';
 const screensEl = document.getElementById('screens');
 const connectionEl = document.getElementById('connection');
+const emptyEl = document.getElementById('empty');
 const screens = new Map();
 const viewer = { screens, frames: 0, frameBytes: 0 };
 window.pvdisplayViewer = viewer;
@@ -82,8 +83,8 @@ function applyStatus(msg) {
       (c.mode || 'off') + ' @ ' + c.refreshHz + ' Hz',
       c.fps + ' fps',
       'flips ' + c.flips,
-      'frame-done timeouts ' + (c.frameDoneTimeouts === null ? '?' : c.frameDoneTimeouts),
-      'link-status ' + (c.linkStatus === null ? '?' : c.linkStatus),
+      'frame-done timeouts ' + (c.frameDoneTimeouts === null ? 'not reported yet' : c.frameDoneTimeouts),
+      'link-status ' + (c.linkStatus === null ? 'not reported yet' : c.linkStatus),
       'frontend ' + sc.frontendState,
       'backend ' + sc.backendState + (sc.stalled ? ' (stalled)' : ''),
     ].join(' · ');
@@ -93,6 +94,7 @@ function applyStatus(msg) {
     s.fig.remove();
     screens.delete(id);
   }
+  emptyEl.hidden = screens.size > 0;
 }
 
 function connect() {
@@ -125,6 +127,7 @@ export const PAGE_HTML = `<!doctype html>
 </head>
 <body>
 <h1>pvdisplay<span id="connection">connecting</span></h1>
+<p id="empty">No frontend is connected: waiting for one (start <code>pvdisplay frontend</code> on this runtime dir).</p>
 <div id="screens"></div>
 <script>${SCRIPT}</script>
 </body>
