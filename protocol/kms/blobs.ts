@@ -91,3 +91,26 @@ export function encodeInFormats(formats: readonly number[]): Uint8Array {
   dv.setBigUint64(modifiersOffset + 16, 0n, true); // DRM_FORMAT_MOD_LINEAR
   return out;
 }
+
+export interface InFormats {
+  formats: number[];
+  /** Each modifier with the formats it applies to. */
+  modifiers: { modifier: bigint; formats: number[] }[];
+}
+
+/** Reads a drm_format_modifier_blob (any device's); undefined when its counts or offsets do not fit. */
+export function decodeInFormats(bytes: Uint8Array): InFormats | undefined {
+  if (bytes.length < 24) return undefined;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const [count, formatsOffset, modCount, modsOffset] = [8, 12, 16, 20].map((o) => dv.getUint32(o, true)) as [number, number, number, number];
+  if (formatsOffset + 4 * count > bytes.length || modsOffset + 24 * modCount > bytes.length) return undefined;
+  const formats = Array.from({ length: count }, (_, i) => dv.getUint32(formatsOffset + 4 * i, true));
+  const modifiers = Array.from({ length: modCount }, (_, i) => {
+    const at = modsOffset + 24 * i;
+    const mask = dv.getBigUint64(at, true);
+    const base = dv.getUint32(at + 8, true);
+    const applies = formats.filter((_, f) => f >= base && f < base + 64 && ((mask >> BigInt(f - base)) & 1n) === 1n);
+    return { modifier: dv.getBigUint64(at + 16, true), formats: applies };
+  });
+  return { formats, modifiers };
+}

@@ -21,10 +21,18 @@ describe('pvdisplay CLI', () => {
       const text = run(['info', '--runtime-dir', pair.dir]);
       expect((await text.exited()).code).toBe(0);
       const out = text.lines.join('\n');
-      expect(out).toMatch(/Virtual-1\s+connected/);
-      expect(out).toMatch(/1024x768 60 Hz/);
-      expect(out).toMatch(/640x480 60 Hz/);
+      expect(out).toMatch(/connected\s+Virtual-1/);
+      // Modes as modetest lists them: an index for `modetest -s`, refresh to two decimals, flags and types by name.
+      expect(out).toMatch(/mode #0 1024x768 60\.\d\d Hz {2}clock \d+ kHz .* flags phsync, nvsync; type preferred, driver/);
+      expect(out).toMatch(/mode #0 640x480 60\.\d\d Hz/);
       expect(out).toMatch(/formats: RG16 RG24 XR24 AR24 XR12 AR12 XR15 AR15 YUYV/);
+      expect(out).toMatch(/DRM_CAP_DUMB_BUFFER = 1/);
+      expect(out).toMatch(/DRM_CLIENT_CAP_ATOMIC supported/);
+      // Property kinds with their allowed values, and the blobs decoded.
+      expect(out).toMatch(/\d+ DPMS: enum \{On, Standby, Suspend, Off\} = On/);
+      expect(out).toMatch(/\d+ ACTIVE: range \[0, 1\], atomic = 0/);
+      expect(out).toMatch(/EDID: blob, immutable = blob \d+ \(128 bytes\): PVD product 0x0001 serial 0x[0-9a-f]{8} "pvdisplay", \d+x\d+ mm, .*preferred 1024x768 60 Hz/);
+      expect(out).toMatch(/IN_FORMATS: blob, immutable = blob \d+ \(\d+ bytes\): LINEAR × RG16 RG24 XR24/);
       const json = run(['info', '--runtime-dir', pair.dir, '--json']);
       expect((await json.exited()).code).toBe(0);
       const info = JSON.parse(json.lines.join('\n')) as { connectors: unknown[]; crtcs: unknown[]; planes: unknown[] };
