@@ -2,6 +2,7 @@
 // XenBus walk (InitWait → Connected, and back to InitWait when the frontend closes or restarts), the memory and
 // event channels it shared, and — once connected — its Display and per-connector ring servers. The lifecycle
 // faults act here: a stall stops servicing rings and control messages, a clean close walks Closing → Closed.
+import { VBLANK_GRID_FEATURE, formatVblankGrid, periodNsOf, vblankGridKey } from '../protocol/bus/vblank-grid-keys.js';
 import { EventEmitter } from 'node:events';
 import { StoreField, type ProtocolVersion } from '../protocol/displif/constants.js';
 import { parseControl, fdsOf, type ControlMessage } from '../protocol/bus/control.js';
@@ -47,6 +48,8 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
   private readonly mapper = new Mapper();
   private readonly evtchns = new Map<number, EventChannel>();
   private readonly edids: Uint8Array[];
+  /** Every connector's vblank grid is anchored here (CLOCK_MONOTONIC), published before the pipelines exist. */
+  private readonly gridAnchorNs = process.hrtime.bigint();
   readonly feDir: string;
   readonly beDir: string;
   private display: Display | undefined;
@@ -170,11 +173,17 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
       pipe?.reconfigure(next);
       const gen = Number(this.store.read(`${this.beDir}/${edidGenerationKey(index)}`) ?? '0') + 1;
       writes.push([this.fe(connectorKey(index, StoreField.RESOLUTION)), formatResolution(next)], [`${this.beDir}/${edidGenerationKey(index)}`, String(gen)]);
+      // The grid key first in the transaction: the frontend re-probes on the generation and must see the new period.
+      if (this.config.paced) writes.unshift([`${this.beDir}/${vblankGridKey(index)}`, this.gridOf(next.refreshHz)]);
     }
     if (pipe) pipe.connected = connected;
     if (!this.ch.isOpen) return;
     if (this.store.read(this.fe(HOTPLUG_FEATURE)) === '1') this.store.transaction(writes);
     else this.store.load(Object.fromEntries(writes));
+  }
+
+  private gridOf(refreshHz: number): string {
+    return formatVblankGrid({ anchorNs: this.gridAnchorNs, periodNs: periodNsOf(refreshHz) });
   }
 
   /** The nodes a toolstack creates before either driver runs. */
@@ -190,11 +199,13 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
       [`${this.beDir}/${StoreField.BE_VERSIONS}`]: formatVersions(this.config.versions),
       [`${this.beDir}/${HOTPLUG_FEATURE}`]: '1',
     };
+    if (this.config.paced) nodes[`${this.beDir}/${VBLANK_GRID_FEATURE}`] = '1';
     this.config.connectors.forEach((c, i) => {
       nodes[this.fe(connectorKey(i, StoreField.RESOLUTION))] = formatResolution(c);
       nodes[this.fe(connectorKey(i, StoreField.UNIQUE_ID))] = c.uniqueId;
       nodes[`${this.beDir}/${connectedKey(i)}`] = '1';
       nodes[`${this.beDir}/${edidGenerationKey(i)}`] = '0';
+      if (this.config.paced) nodes[`${this.beDir}/${vblankGridKey(i)}`] = this.gridOf(c.refreshHz);
     });
     return nodes;
   }
@@ -287,7 +298,7 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
     if (!isProtocolVersion(version) || !this.config.versions.includes(version)) throw pvError('EINVAL', `frontend chose version ${chosen}, offered ${formatVersions(this.config.versions)}`);
     this.version = version;
     const pipelines = this.config.connectors.map(
-      (spec, i) => new Pipeline(i, spec, { paced: this.config.paced, crc: this.config.crc }, (fb) => this.rings[i]?.frameDone(fb.cookie)),
+      (spec, i) => new Pipeline(i, spec, { paced: this.config.paced, crc: this.config.crc }, (fb) => this.rings[i]?.frameDone(fb.cookie), this.gridAnchorNs),
     );
     for (const p of pipelines) p.on('frame', (f) => this.emit('frame', f));
     const display = new Display(pipelines, this.mapper.grants, (i) => this.edids[i]!, this.config.beAlloc ? new BackendAllocator(new Granter(this.ch)) : undefined);

@@ -2,6 +2,7 @@
 // socket, read the toolstack's nodes, and when the backend waits (InitWait) allocate one request ring, one event
 // page and two event channels per connector, publish them in one transaction and go Initialised; when the backend
 // is Connected, read EDIDs (v2) and go Connected with a working BackendLink.
+import { VBLANK_GRID_FEATURE, parseVblankGrid, vblankGridKey, type VblankGrid } from '../protocol/bus/vblank-grid-keys.js';
 import { EventEmitter } from 'node:events';
 import { StoreField, type ProtocolVersion } from '../protocol/displif/constants.js';
 import { parseControl, fdsOf, type ControlMessage, type StoreWrite } from '../protocol/bus/control.js';
@@ -186,7 +187,13 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
   async connectorConfig(link: BackendLink, index: number): Promise<ConnectorConfig> {
     const { width, height } = parseResolution(this.store.read(this.fe(connectorKey(index, StoreField.RESOLUTION))) ?? '0x0');
     const edid = this.version >= 2 ? await link.getEdid(index) : undefined;
-    return { index, width, height, uniqueId: this.store.read(this.fe(connectorKey(index, StoreField.UNIQUE_ID))) ?? '', edid };
+    return { index, width, height, uniqueId: this.store.read(this.fe(connectorKey(index, StoreField.UNIQUE_ID))) ?? '', edid, vblankGrid: this.vblankGrid(index) };
+  }
+
+  /** The backend's vblank grid for a connector, when it publishes one (a malformed value is no grid). */
+  private vblankGrid(index: number): VblankGrid | undefined {
+    if (this.store.read(`${this.beDir}/${VBLANK_GRID_FEATURE}`) !== '1') return undefined;
+    return parseVblankGrid(this.store.read(`${this.beDir}/${vblankGridKey(index)}`));
   }
 
   private fe(key: string): string {
@@ -201,7 +208,7 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
       if (res === undefined) break;
       const { width, height } = parseResolution(res);
       if (width === 0 || height === 0) throw pvError('EINVAL', `connector ${i}: empty resolution ${res}`);
-      out.push({ index: i, width, height, uniqueId: this.store.read(this.fe(connectorKey(i, StoreField.UNIQUE_ID))) ?? '', edid: undefined });
+      out.push({ index: i, width, height, uniqueId: this.store.read(this.fe(connectorKey(i, StoreField.UNIQUE_ID))) ?? '', edid: undefined, vblankGrid: this.vblankGrid(i) });
     }
     if (out.length === 0) throw pvError('ENODEV', 'no connectors configured');
     return out;

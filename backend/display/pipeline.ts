@@ -9,6 +9,7 @@ import { frameCrc } from '../../shared/pixels/crc.js';
 import type { FrameView } from '../../shared/pixels/frame.js';
 import { RateMeter } from '../scanout/rate.js';
 import { VblankClock } from '../scanout/vblank.js';
+import type { VblankGrid } from '../../protocol/bus/vblank-grid-keys.js';
 import type { Fb, Viewport } from './framebuffer.js';
 
 export interface ConnectorSpec {
@@ -63,16 +64,23 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
     public spec: ConnectorSpec,
     private readonly options: PipelineOptions,
     private readonly frameDone: (fb: Fb) => void,
+    /** The instant the vblank grid is anchored at (the peer publishes it); now when not given. */
+    private readonly gridAnchorNs: bigint = process.hrtime.bigint(),
   ) {
     super();
-    this.clock = new VblankClock(spec.refreshHz);
+    this.clock = new VblankClock(spec.refreshHz, gridAnchorNs);
+  }
+
+  /** Where this connector's vblanks fall; undefined when unpaced (frame done comes at once). */
+  get vblankGrid(): VblankGrid | undefined {
+    return this.options.paced ? this.clock.grid : undefined;
   }
 
   /** A hotplug changed the connector's mode: later SET_CONFIGs are checked against it, vblanks follow its rate. */
   reconfigure(spec: ConnectorSpec): void {
     if (spec.refreshHz !== this.spec.refreshHz) {
       this.clock.stop();
-      this.clock = new VblankClock(spec.refreshHz);
+      this.clock = new VblankClock(spec.refreshHz, this.gridAnchorNs);
     }
     this.spec = spec;
   }

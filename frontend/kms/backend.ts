@@ -1,5 +1,6 @@
 // What the KMS device needs from the backend: displif operations and frame-done notifications. The ring-based
 // link implements it; the device model depends only on this seam (so a remote transport can slot in later).
+import type { VblankGrid } from '../../protocol/bus/vblank-grid-keys.js';
 import type { Segment } from '../../shared/shm.js';
 import type { SetConfigRequest } from '../../protocol/displif/request.js';
 
@@ -12,6 +13,8 @@ export interface ConnectorConfig {
   edid: Uint8Array | undefined;
   /** Status at connect time (feature-hotplug); connected when the backend does not say. */
   connected?: boolean;
+  /** Where the backend's vblanks fall (feature-vblank-grid); inferred from frame-done arrivals without it. */
+  vblankGrid?: VblankGrid;
 }
 
 /** What SET_CONFIG carries: the fb cookie, the visible area's origin and size, and bpp. */

@@ -172,7 +172,8 @@ async function program(dev: KmsDevice, crtc: Crtc, old: Saved, modeset: boolean)
     crtc.scanout = fb;
     return false;
   }
-  if (fb === old.plane.fb) return false;
+  // A flip to the framebuffer already shown still goes to the backend and completes at its next vblank, with a
+  // sequence of its own (K-PF-20): single-buffered clients throttle on exactly that.
   return true;
 }
 
@@ -200,7 +201,10 @@ function armFlip(dev: KmsDevice, crtc: Crtc, ev: CommitOptions['event'], outFenc
   const timer = setTimeout(() => {
     crtc.frameDoneTimeouts++;
     log.warn(`CRTC ${crtc.id}: frame done timed out after ${dev.options.frameDoneTimeoutMs} ms, releasing`);
-    pending.complete(crtc.vblank.count, now());
+    // The display kept refreshing meanwhile: the event carries the vblank count and stamp of now, as a kernel
+    // CRTC's running counter would.
+    crtc.vblank.frameDone();
+    pending.complete(crtc.vblank.count, crtc.vblank.timestampNs);
     dev.setLinkStatus(dev.connectorOf(crtc), LINK_STATUS.BAD);
     dev.onStats(crtc.index);
   }, dev.options.frameDoneTimeoutMs);

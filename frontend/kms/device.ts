@@ -59,7 +59,9 @@ export class KmsDevice implements PropContext {
     for (const cfg of backend.connectors) {
       const plane = this.objects.add(new Plane(this.objects.allocate(), cfg.index));
       this.planes.push(plane);
-      this.crtcs.push(this.objects.add(new Crtc(this.objects.allocate(), cfg.index, plane)));
+      const crtc = this.objects.add(new Crtc(this.objects.allocate(), cfg.index, plane));
+      crtc.vblank.grid = cfg.vblankGrid;
+      this.crtcs.push(crtc);
     }
     this.inFormats = this.blobs.create(encodeInFormats(this.planes[0]?.formats ?? []), null);
     for (const crtc of this.crtcs) this.encoders.push(this.objects.add(new Encoder(this.objects.allocate(), crtc.id, crtc.index)));
@@ -102,6 +104,8 @@ export class KmsDevice implements PropContext {
     conn.connected = connected;
     if (config) {
       conn.probe(config);
+      const crtc = this.crtcs[index];
+      if (crtc) crtc.vblank.grid = config.vblankGrid;
       this.blobs.release(conn.edidBlob);
       conn.edidBlob = config.edid && config.edid.length > 0 ? this.blobs.create(config.edid, null) : null;
     }

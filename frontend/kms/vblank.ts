@@ -3,9 +3,13 @@
 // is in flight, a local timer at the mode's refresh rate keeps counting, so waits complete on an idle display. While
 // a flip is in flight the timer does not count: the frame done reports that vblank, and counting it twice would
 // make sequences jump. Waiters (vblank waits, CRTC sequences, flips) fire when the counter reaches their target.
-// Timestamps are those of the backend's vblank grid, not of the event's arrival: the backend latches on a fixed grid
-// of the refresh period, so the earliest arrivals mark the grid and an event that lands just after a grid point is
-// stamped with that point, as hardware stamps vblanks from the scanout position rather than from interrupt latency.
+// Timestamps are those of the backend's vblank grid, not of the event's arrival, as hardware stamps vblanks from the
+// scanout position rather than from interrupt latency. A backend that publishes its grid (feature-vblank-grid: same
+// host, same CLOCK_MONOTONIC) is taken at its word: an event is stamped with the last grid point before it arrived
+// and counts every grid point since the previous one, so a late event can neither shift the grid nor make the
+// counter run ahead of time. Without a published grid, the earliest arrivals mark it: an event that lands just
+// after a grid point is stamped with that point.
+import type { VblankGrid } from '../../protocol/bus/vblank-grid-keys.js';
 
 export interface VblankWaiter {
   target: number;
@@ -24,6 +28,17 @@ export class Vblank {
   private waiters: VblankWaiter[] = [];
   /** Flips in flight: their frame-done events will report the coming vblanks. */
   awaiting = 0;
+  private published: VblankGrid | undefined;
+
+  /** The backend's published grid, when it has one (a hotplug may bring a new period). */
+  get grid(): VblankGrid | undefined {
+    return this.published;
+  }
+
+  set grid(g: VblankGrid | undefined) {
+    this.published = g;
+    if (g) this.periodNs = g.periodNs;
+  }
 
   get on(): boolean {
     return this.enabled;
@@ -31,10 +46,11 @@ export class Vblank {
 
   /** The CRTC lit up (or changed mode): start counting at `refreshHz`. */
   enable(refreshHz: number): void {
-    this.periodNs = BigInt(Math.round(1e9 / Math.max(1, refreshHz)));
+    // The backend paces at its own grid's period, whatever the mode says.
+    this.periodNs = this.grid?.periodNs ?? BigInt(Math.round(1e9 / Math.max(1, refreshHz)));
     this.enabled = true;
     this.anchorNs = undefined;
-    this.schedule(now() + this.periodNs);
+    this.schedule(this.grid ? this.gridFloor(now()) + this.periodNs : now() + this.periodNs);
   }
 
   /** The CRTC went off: stop counting; waiters are released with the last count, as drm_crtc_vblank_off does. */
@@ -53,9 +69,20 @@ export class Vblank {
     if (this.enabled) this.schedule(this.timestampNs + this.periodNs);
   }
 
+  /** The last point of the published grid at or before `t`. */
+  private gridFloor(t: bigint): bigint {
+    const { anchorNs, periodNs } = this.grid!;
+    const k = (t - anchorNs) / periodNs - (t < anchorNs && (t - anchorNs) % periodNs !== 0n ? 1n : 0n);
+    return anchorNs + k * periodNs;
+  }
+
   /** The grid point an arrival at `t` belongs to (see the header); strictly after the previous timestamp. */
   private stamp(t: bigint): bigint {
     const p = this.periodNs;
+    if (this.grid) {
+      const at = this.gridFloor(t);
+      return at > this.timestampNs ? at : this.timestampNs + p;
+    }
     let at = t;
     if (this.anchorNs === undefined) this.anchorNs = t;
     else {
@@ -96,8 +123,14 @@ export class Vblank {
   private tick(): void {
     this.timer = undefined;
     if (!this.enabled) return;
-    if (this.awaiting === 0) this.advance(this.nextTickNs);
-    this.schedule(this.nextTickNs + this.periodNs);
+    // On a published grid a tick that fired late still counts every vblank that passed, as a hardware counter does.
+    const t = now();
+    const at = this.grid && t >= this.nextTickNs + this.periodNs ? this.gridFloor(t) : this.nextTickNs;
+    if (this.awaiting === 0 && at > this.timestampNs) {
+      const periods = this.timestampNs === 0n ? 1n : (at - this.timestampNs + this.periodNs / 2n) / this.periodNs;
+      this.advance(at, this.grid && periods > 1n ? Number(periods) : 1);
+    }
+    this.schedule(at + this.periodNs);
   }
 }
 

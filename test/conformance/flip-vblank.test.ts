@@ -51,6 +51,16 @@ describe('legacy page flips', () => {
     expect(good).toBeGreaterThanOrEqual(Math.ceil(steps.length * 0.75));
   });
 
+  it('K-PF-20: a flip to the framebuffer on screen still waits for a vblank of its own: sequences rise', async () => {
+    const shown = (await r.master.call('MODE_GETCRTC', { crtc_id: lit.out.crtcId })).fb_id;
+    const seqs: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      await flip(shown, PAGE_FLIP.EVENT, BigInt(i));
+      seqs.push((await r.master.nextEvent(3000)).sequence);
+    }
+    for (let i = 1; i < seqs.length; i++) expect(seqs[i]!).toBeGreaterThan(seqs[i - 1]!);
+  });
+
   it('FLIP-04 / K-PF-19: a flip while one is pending is EBUSY', async () => {
     await flip(lit.fbs[1]!);
     await fails(flip(lit.fbs[0]!, 0), 'EBUSY');
@@ -146,16 +156,19 @@ describe('vblank waits', () => {
   });
 
   it('FLIP-11 / K-WV-08: an EVENT wait for a passed sequence fires at once with the current count', async () => {
+    // A vblank may pass between the two requests on a busy machine, so "the current count" is at least `now`.
     const now = (await wait(VBLANK.RELATIVE)).sequence;
     const rep = await wait(VBLANK.ABSOLUTE | VBLANK.EVENT, now - 3, 5);
-    expect(rep.sequence).toBe(now);
-    expect(await r.master.nextEvent(1000)).toMatchObject({ sequence: now, userData: 5n });
+    expect(rep.sequence).toBeGreaterThanOrEqual(now);
+    expect(await r.master.nextEvent(1000)).toMatchObject({ sequence: rep.sequence, userData: 5n });
   });
 
   it('K-WV-07: NEXTONMISS turns a passed target into the next vblank', async () => {
     const now = (await wait(VBLANK.RELATIVE)).sequence;
     const rep = await wait(VBLANK.ABSOLUTE | VBLANK.NEXTONMISS, now - 2);
-    expect(rep.sequence).toBe(now + 1);
+    const after = (await wait(VBLANK.RELATIVE)).sequence;
+    expect(rep.sequence).toBeGreaterThan(now);
+    expect(rep.sequence).toBeLessThanOrEqual(after);
   });
 
   it('VBL-06: the counter advances by about elapsed × refresh', async () => {
