@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { rmSync } from 'node:fs';
 import msgpack from 'msgpack-lite';
 import * as native from './native/index.js';
-import { pvError, type ErrnoLike } from './errors.js';
+import { asErrno, pvError, type ErrnoLike } from './errors.js';
 
 /** Largest packet either side accepts; bigger ones are a protocol error (EMSGSIZE). */
 export const MAX_PACKET = 256 * 1024;
@@ -51,6 +51,21 @@ export class Channel extends EventEmitter<ChannelEvents> {
     if (this.queue.length === 0 && this.trySend(data, fds)) return;
     this.queue.push({ data, fds: fds.map((fd) => native.dup(fd)) });
     this.watcher.set('rw');
+  }
+
+  /**
+   * Sends like send(), but a message that cannot be sent (too big, channel gone) closes this channel with that
+   * error instead of throwing: for servers answering a peer, where a failed reply must cost that peer only.
+   */
+  post(msg: Message, fds: number[] = []): boolean {
+    if (this.closed) return false;
+    try {
+      this.send(msg, fds);
+      return true;
+    } catch (e) {
+      this.close(asErrno(e));
+      return false;
+    }
   }
 
   close(err?: ErrnoLike): void {

@@ -1,6 +1,7 @@
 // Decodes a client's request packet into typed arguments, runs it on the device and builds the reply. Every
 // failure, including malformed arguments, becomes an errno reply; nothing a client sends can throw past here.
 import { type Fields, uint, optUint, uintArray, obj, int, bool } from '../../protocol/fields.js';
+import { clip, quote } from '../../protocol/quote.js';
 import { parseModeInfo } from '../../protocol/kms/mode-info.js';
 import type { KmsOp, ReplyPacket } from '../../protocol/kms/ops.js';
 import { asErrno, pvError } from '../../shared/errors.js';
@@ -186,7 +187,7 @@ async function dispatch(dev: KmsDevice, file: DrmFile, packet: Fields, fds: numb
   try {
     const op = packet.op;
     const handler = typeof op === 'string' && Object.hasOwn(HANDLERS, op) ? HANDLERS[op as KmsOp] : undefined;
-    if (!handler) throw pvError('ENOTTY', `unknown operation ${JSON.stringify(op)}`);
+    if (!handler) throw pvError('ENOTTY', `unknown operation ${quote(op)}`);
     if (dev.unplugged) throw pvError('ENODEV', 'the device was unplugged: its backend is gone');
     const args = packet.args === undefined ? {} : obj(packet, 'args');
     const out = await handler(dev, file, args, fds);
@@ -197,6 +198,6 @@ async function dispatch(dev: KmsDevice, file: DrmFile, packet: Fields, fds: numb
     return { packet: { re: id, ok: out as Record<string, unknown> }, fds: [], owned: [] };
   } catch (e) {
     const err = asErrno(e);
-    return { packet: { re: id, err: { errno: err.errno, code: err.code, message: err.message } }, fds: [], owned: [] };
+    return { packet: { re: id, err: { errno: err.errno, code: err.code, message: clip(err.message) } }, fds: [], owned: [] };
   }
 }
