@@ -5,10 +5,10 @@ import { constants, openSync } from 'node:fs';
 import type { KmsArgs, KmsResult } from '../../protocol/kms/ops.js';
 import { pvError } from '../../shared/errors.js';
 import * as native from '../../shared/native/index.js';
-import { PAGE } from '../../shared/shm.js';
 import type { KmsDevice } from './device.js';
 import type { DrmFile } from './file.js';
 import { fileKey, newGem } from './gem-ops.js';
+import { checkImport } from './import-check.js';
 import { Fence } from '../../shared/fence.js';
 
 const DRM_CLOEXEC = 0o2000000;
@@ -40,9 +40,7 @@ export async function fdToHandle(dev: KmsDevice, file: DrmFile, fd: number | und
       file.primeCache.set(known, handle);
       return { handle };
     }
-    if (!native.isMemfd(fd)) throw pvError('EINVAL', 'only memfds can be imported');
-    const size = native.fileSize(fd);
-    if (size === 0 || size % PAGE !== 0) throw pvError('EINVAL', `a buffer of ${size} bytes is not a whole number of pages`);
+    const size = checkImport(fd);
     const cookie = dev.cookie();
     const seg = dev.backend.adoptSegment(fd, size);
     owned = false;
