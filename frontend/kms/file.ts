@@ -5,11 +5,14 @@ import { EVENT_SIZE } from '../../protocol/kms/event.js';
 import { pvError } from '../../shared/errors.js';
 import type { GemObject } from './gem.js';
 import type { Framebuffer } from './framebuffer.js';
+import type { Account, Budget } from './budget.js';
 
-export class DrmFile {
+export class DrmFile implements Account {
   readonly handles = new Map<number, GemObject>();
   readonly fbs = new Set<Framebuffer>();
   readonly clientCaps = new Map<number, number>();
+  /** What this file holds of each of the device's budgets. */
+  readonly usage = new Map<Budget, number>();
   /** PRIME import cache: the handle this file got for an object through export or import. */
   readonly primeCache = new Map<GemObject, number>();
   /** Ever been DRM master: only such a file may take master again (non-root rule, K-MA-06). */

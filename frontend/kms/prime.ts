@@ -10,6 +10,7 @@ import type { DrmFile } from './file.js';
 import { fileKey, newGem } from './gem-ops.js';
 import { checkImport } from './import-check.js';
 import { Fence } from '../../shared/fence.js';
+import type { Segment } from '../../shared/shm.js';
 
 const DRM_CLOEXEC = 0o2000000;
 const DRM_RDWR = 0o2;
@@ -41,16 +42,24 @@ export async function fdToHandle(dev: KmsDevice, file: DrmFile, fd: number | und
       return { handle };
     }
     const size = checkImport(fd);
+    const release = dev.budgets.chargeBuffer(file, size);
     const cookie = dev.cookie();
-    const seg = dev.backend.adoptSegment(fd, size);
+    let seg: Segment;
+    try {
+      seg = dev.backend.adoptSegment(fd, size);
+    } catch (e) {
+      release();
+      throw e;
+    }
     owned = false;
     try {
       await dev.backend.createDbuf({ cookie, seg, width: 0, height: 0, bpp: 0, size });
     } catch (e) {
       seg.release();
+      release();
       throw e;
     }
-    const obj = newGem(dev, seg, cookie, { width: 0, height: 0, bpp: 0, pitch: 0, size, imported: true });
+    const obj = newGem(dev, seg, cookie, { width: 0, height: 0, bpp: 0, pitch: 0, size, imported: true }, release);
     const handle = file.newHandle(obj.get());
     file.primeCache.set(obj, handle);
     return { handle };

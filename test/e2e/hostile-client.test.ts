@@ -109,4 +109,79 @@ describe('hostile client', () => {
     }
     await honestClientServed();
   });
+
+  it('four sparse CREATE_DUMBs of 32768x32767x32 are ENOMEM for their file; the device keeps serving', async () => {
+    const card = Card.open(pair.card);
+    try {
+      for (let i = 0; i < 4; i++) await expect(card.createDumb(32768, 32767, 32)).rejects.toMatchObject({ code: 'ENOMEM', errno: 12 });
+      // Under the file's budget a big buffer is still fine.
+      const d = await card.createDumb(4096, 2047, 32);
+      await card.destroyDumb(d.handle);
+    } finally {
+      card.close();
+    }
+    await honestClientServed();
+  });
+});
+
+describe('buffer budgets', () => {
+  const PAGES = 4096;
+  let pair: Pair;
+  beforeAll(async () => {
+    pair = await startPair({
+      connectors: '64x48',
+      unpaced: true,
+      frontendArgs: ['--limit', `fileBufferBytes=${64 * PAGES}`, '--limit', `deviceBufferBytes=${128 * PAGES}`, '--limit', 'fileBuffers=8', '--limit', 'deviceBuffers=16'],
+    });
+  });
+  afterAll(async () => {
+    await pair?.stop();
+  });
+
+  /** A dumb buffer of `pages` pages (1024 pixels of 32 bits a row, one row a page). */
+  const dumb = (card: Card, pages: number) => card.createDumb(1024, pages, 32);
+
+  it('per file ENOMEM, per device ENOSPC, for that request only; destroy and close give the budget back', async () => {
+    const a = Card.open(pair.card);
+    const b = Card.open(pair.card);
+    const c = Card.open(pair.card);
+    try {
+      const a1 = await dumb(a, 32);
+      await dumb(a, 32);
+      await expect(dumb(a, 1)).rejects.toMatchObject({ code: 'ENOMEM' });
+      // A foreign memfd counts too.
+      const memfd = native.memfdCreate('foreign', PAGES, true);
+      await expect(a.primeFdToHandle(memfd)).rejects.toMatchObject({ code: 'ENOMEM' });
+      await dumb(b, 63);
+      await expect(dumb(c, 2)).rejects.toMatchObject({ code: 'ENOSPC', errno: 28 });
+      await dumb(c, 1);
+      await expect(dumb(c, 1)).rejects.toMatchObject({ code: 'ENOSPC' });
+      await a.destroyDumb(a1.handle);
+      await c.primeFdToHandle(memfd);
+      native.close(memfd);
+      await dumb(c, 31);
+      b.close();
+      // The closed file's buffers go back to the device (its DBUF_DESTROYs are in flight: ask until they land).
+      let got: unknown;
+      for (let i = 0; i < 100 && !got; i++) got = await dumb(c, 30).catch(() => new Promise((r) => setTimeout(r, 20)).then(() => undefined));
+      expect(got).toMatchObject({ size: 30 * PAGES });
+      // The count of buffers is bounded too, per file and per device (a holds 1, c 4: 1 + 1 imported + 31 + 30 pages).
+      const d = Card.open(pair.card);
+      const e = Card.open(pair.card);
+      try {
+        const small = [];
+        for (let i = 0; i < 8; i++) small.push(await dumb(d, 1));
+        await expect(dumb(d, 1)).rejects.toMatchObject({ code: 'ENOMEM' });
+        for (let i = 0; i < 3; i++) await dumb(e, 1);
+        await expect(dumb(e, 1)).rejects.toMatchObject({ code: 'ENOSPC' });
+        await d.destroyDumb(small[0]!.handle);
+        await dumb(e, 1);
+      } finally {
+        d.close();
+        e.close();
+      }
+    } finally {
+      for (const card of [a, b, c]) card.close();
+    }
+  });
 });
