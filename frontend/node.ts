@@ -25,13 +25,14 @@ export class DeviceNode {
 
   constructor(dir: string, readonly name: string, private readonly device: KmsDevice) {
     this.path = join(dir, name);
-    this.listener = new Listener(this.path, (ch) => this.serve(ch));
+    // A client that does not read its replies stops being read (its requests wait in its own socket).
+    this.listener = new Listener(this.path, (ch) => this.serve(ch), undefined, { pauseReads: true });
     chmodSync(this.path, 0o600);
   }
 
   private serve(ch: Channel): void {
     this.channels.add(ch);
-    const file = this.device.open((record) => ch.post({ ev: Buffer.from(record.buffer, record.byteOffset, record.byteLength) }));
+    const file = this.device.open((record, onSent) => ch.post({ ev: Buffer.from(record.buffer, record.byteOffset, record.byteLength) }, [], onSent));
     let chain: Promise<void> = Promise.resolve();
     let queued = 0;
     ch.on('message', (msg, fds) => {
@@ -43,6 +44,8 @@ export class DeviceNode {
       }
       queued++;
       const run = async (): Promise<void> => {
+        // Backpressure: answer no more while earlier replies wait for room in the client's socket.
+        await ch.whenDrained();
         const reply = await runIoctl(this.device, file, msg, fds);
         queued--;
         if (!reply) return ch.close();

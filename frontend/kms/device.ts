@@ -83,7 +83,7 @@ export class KmsDevice implements PropContext {
     });
   }
 
-  open(sendEvent: (record: Uint8Array) => void): DrmFile {
+  open(sendEvent: (record: Uint8Array, onSent: () => void) => void): DrmFile {
     const id = this.nextFile++;
     // Magics need only be unique and non-zero; mixing the id keeps them from being guessable by counting.
     const magic = ((id * 0x9e3779b1) >>> 0) || 1;

@@ -24,7 +24,8 @@ export class DrmFile implements Account {
     readonly id: number,
     /** Unique non-zero number handed out by GET_MAGIC. */
     readonly magic: number,
-    private readonly sendEvent: (record: Uint8Array) => void,
+    /** Sends an event record; `onSent` runs once it has left for the client's socket. */
+    private readonly sendEvent: (record: Uint8Array, onSent: () => void) => void,
   ) {}
 
   cap(c: number): boolean {
@@ -54,9 +55,10 @@ export class DrmFile implements Account {
     this.eventBytes -= EVENT_SIZE;
   }
 
-  /** Sends a reserved event and frees its room. */
+  /** Sends a reserved event; its room is free once it has left (an event stuck behind a full socket still counts). */
   deliver(record: Uint8Array): void {
-    this.eventBytes -= EVENT_SIZE;
-    this.sendEvent(record);
+    this.sendEvent(record, () => {
+      this.eventBytes -= EVENT_SIZE;
+    });
   }
 }

@@ -6,7 +6,7 @@ import { Card } from '../../frontend/client/card.js';
 import { findOutput, type Output } from '../../frontend/client/output.js';
 import { XRGB8888 } from '../../protocol/formats.js';
 import * as native from '../../shared/native/index.js';
-import { startPair, type Pair } from '../../cli/processes.js';
+import { fdCount, startPair, type Pair } from '../../cli/processes.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 describe('hostile client', () => {
@@ -122,7 +122,40 @@ describe('hostile client', () => {
     }
     await honestClientServed();
   });
+
+  it('a client that never reads: 2,000 MAP_DUMBs do not grow the frontend\'s fds; closing it gives back what it held', async () => {
+    const pid = pair.frontend.child.pid!;
+    const baseline = fdCount(pid);
+    const raw = new RawClient(pair.card);
+    try {
+      raw.send({ id: 1, op: 'MODE_CREATE_DUMB', args: { width: 64, height: 48, bpp: 32 } });
+      const handle = ((await raw.reply(1))!.msg.ok as { handle: number }).handle;
+      const before = fdCount(pid);
+      // Each reply carries the buffer's memfd. The client's socket takes what it can; past that the frontend
+      // stops reading it, so most sends find no room (send() says so, never blocks).
+      let accepted = 0;
+      let full = 0;
+      for (let id = 2; accepted < 2000 && full < 50; id++) {
+        if (raw.send({ id, op: 'MODE_MAP_DUMB', args: { handle } })) accepted++;
+        else {
+          full++;
+          id--;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+      await honestClientServed();
+      expect(fdCount(pid) - before).toBeLessThanOrEqual(16);
+      expect(full).toBe(50);
+    } finally {
+      raw.close();
+    }
+    await honestClientServed();
+    // Eventually: the file's close is handled after its queued requests were answered into the void.
+    for (let i = 0; i < 500 && fdCount(pid) > baseline; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(fdCount(pid)).toBeLessThanOrEqual(baseline);
+  });
 });
+
 
 describe('buffer budgets', () => {
   const PAGES = 4096;
