@@ -20,7 +20,7 @@ export interface Limits {
 /**
  * Defaults: 1 GiB of buffers per file and 2 GiB per device (the backend caps a peer at 4 M grants = 16 GiB; a
  * 4096×2047 XRGB8888 buffer is 32 MiB), 1,024 buffers per file and 4,096 per device, 256 fences per file and 2,048
- * per device: well within a 20,000-fd table, so one client can never run the frontend out of fds for the others.
+ * per device (past them EMFILE / ENFILE, like a process's and the system's fd tables): well within a 20,000-fd table, so one client can never run the frontend out of fds for the others.
  */
 export const DEFAULT_LIMITS: Limits = {
   fileBufferBytes: 1024 * MiB,
@@ -77,7 +77,7 @@ export class Budgets {
   constructor(l: Limits) {
     this.bufferBytes = new Budget('buffer bytes', l.fileBufferBytes, l.deviceBufferBytes);
     this.buffers = new Budget('buffers', l.fileBuffers, l.deviceBuffers);
-    this.fences = new Budget('fence fds', l.fileFences, l.deviceFences, { file: 'EMFILE', device: 'ENOSPC' });
+    this.fences = new Budget('fence fds', l.fileFences, l.deviceFences, { file: 'EMFILE', device: 'ENFILE' });
   }
 
   /** Charges one buffer of `bytes` (memory and object count together); returns the release. */

@@ -149,8 +149,7 @@ export class KmsDevice implements PropContext {
   retireScanout(): void {
     const shown = this.onScreen();
     for (const obj of this.primeObjects.values()) {
-      if (shown.has(obj)) continue;
-      for (const f of obj.releaseFences.splice(0)) f.close();
+      if (!shown.has(obj)) obj.retireReleaseFences();
     }
   }
 

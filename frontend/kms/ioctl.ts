@@ -160,7 +160,7 @@ const HANDLERS: Record<KmsOp, Handler> = {
   PRIME_HANDLE_TO_FD: (_d, f, a) => one(handleToFd(f, { handle: uint(a, 'handle'), flags: optUint(a, 'flags', 0) })),
   PRIME_FD_TO_HANDLE: (dev, f, _a, fds) => fdToHandle(dev, f, fds.shift()),
   PRIME_EXPORT_FENCE: (dev, f, a) => one(exportFence(dev, f, uint(a, 'handle'))),
-  PRIME_IMPORT_FENCE: (_d, f, a, fds) => importFence(f, uint(a, 'handle'), fds.shift()),
+  PRIME_IMPORT_FENCE: (dev, f, a, fds) => importFence(dev, f, uint(a, 'handle'), fds.shift()),
   PVD_STATUS: (dev) => ({ unplugged: dev.unplugged, crtcs: dev.crtcs.map((c) => ({ crtc_id: c.id, frame_done_timeouts: c.frameDoneTimeouts, fence_timeouts: c.fenceTimeouts })) }),
   CRTC_GET_SEQUENCE: (dev, _f, a) => getSequence(dev, { crtc_id: uint(a, 'crtc_id') }),
   CRTC_QUEUE_SEQUENCE: (dev, f, a) =>

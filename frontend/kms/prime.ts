@@ -8,6 +8,7 @@ import * as native from '../../shared/native/index.js';
 import type { KmsDevice } from './device.js';
 import type { DrmFile } from './file.js';
 import { fileKey, newGem } from './gem-ops.js';
+import { MAX_WRITE_FENCES } from './gem.js';
 import { checkImport } from './import-check.js';
 import { Fence } from '../../shared/fence.js';
 import type { Segment } from '../../shared/shm.js';
@@ -76,23 +77,29 @@ export async function fdToHandle(dev: KmsDevice, file: DrmFile, fd: number | und
 export function exportFence(dev: KmsDevice, file: DrmFile, handle: number): { result: object; fd: number; owned: boolean } {
   const obj = file.handles.get(handle);
   if (!obj) throw pvError('ENOENT', `no buffer with handle ${handle}`);
-  const fence = Fence.create();
   if (!dev.onScreen().has(obj)) {
+    const fence = Fence.create();
     fence.signal();
     return { result: {}, fd: fence.fd, owned: true };
   }
-  obj.releaseFences.push(fence);
+  // Held until the buffer leaves the screen: two fds each, charged to the file.
+  const release = dev.budgets.fences.charge(file, 2);
+  const fence = Fence.create();
+  obj.releaseFences.push({ fence, release });
   return { result: {}, fd: fence.fd, owned: false };
 }
 
 /** IMPORT_SYNC_FILE: the next commit that shows the buffer waits for `fd` (which now belongs to the buffer). */
-export function importFence(file: DrmFile, handle: number, fd: number | undefined): Record<string, never> {
+export function importFence(dev: KmsDevice, file: DrmFile, handle: number, fd: number | undefined): Record<string, never> {
   if (fd === undefined) throw pvError('EBADF', 'PRIME_IMPORT_FENCE needs the fence fd attached');
-  const obj = file.handles.get(handle);
-  if (!obj) {
+  try {
+    const obj = file.handles.get(handle);
+    if (!obj) throw pvError('ENOENT', `no buffer with handle ${handle}`);
+    if (obj.writeFences.length >= MAX_WRITE_FENCES) throw pvError('ENOSPC', `buffer ${handle} already waits for ${MAX_WRITE_FENCES} imported fences`);
+    obj.writeFences.push({ fence: fd, release: dev.budgets.fences.charge(file, 1) });
+    return {};
+  } catch (e) {
     native.close(fd);
-    throw pvError('ENOENT', `no buffer with handle ${handle}`);
+    throw e;
   }
-  obj.writeFences.push(fd);
-  return {};
 }

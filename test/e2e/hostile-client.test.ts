@@ -1,7 +1,7 @@
 // A hostile client of the device node against a real frontend process: whatever one connection sends or refuses
 // to read costs that connection only; the frontend keeps serving every other client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { Card } from '../../frontend/client/card.js';
 import { findOutput, type Output } from '../../frontend/client/output.js';
 import { XRGB8888 } from '../../protocol/formats.js';
@@ -9,12 +9,18 @@ import * as native from '../../shared/native/index.js';
 import { fdCount, startPair, type Pair } from '../../cli/processes.js';
 import { RawClient } from '../helpers/raw-client.js';
 
+/** A process's soft limit of open files, from /proc. */
+function fdLimit(pid: number): number {
+  return Number(/^Max open files\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))![1]);
+}
+
 describe('hostile client', () => {
   let pair: Pair;
   /** The device's master, flipping between two framebuffers: the client that must keep being served. */
   let honest: Card;
   let out: Output;
   const fbs: number[] = [];
+  const handles: number[] = [];
   let flips = 0;
   beforeAll(async () => {
     pair = await startPair({ connectors: '64x48', unpaced: true });
@@ -22,6 +28,7 @@ describe('hostile client', () => {
     out = await findOutput(honest, 0);
     for (let i = 0; i < 2; i++) {
       const d = await honest.createDumb(64, 48, 32);
+      handles.push(d.handle);
       fbs.push(await honest.addFb2(64, 48, XRGB8888.fourcc, d.handle, d.pitch));
     }
     await honest.setCrtc(out.crtcId, fbs[0]!, 0, 0, [out.connector.connector_id], out.mode);
@@ -154,6 +161,63 @@ describe('hostile client', () => {
     for (let i = 0; i < 500 && fdCount(pid) > baseline; i++) await new Promise((r) => setTimeout(r, 10));
     expect(fdCount(pid)).toBeLessThanOrEqual(baseline);
   });
+
+  it('fences: imports are bounded per buffer, file and device, exports per file; another client\'s CREATE_DUMB never sees EMFILE', async () => {
+    const [fence, writeEnd] = native.pipe();
+    const files = Array.from({ length: 10 }, () => Card.open(pair.card));
+    const codes = new Map<string, number>();
+    let imported = 0;
+    try {
+      // Each hostile file moves to a new buffer when one is full, and stops at its own bound; 10 of them reach the
+      // device's bound. Without any bound they would take the frontend's whole fd table, up to one fd short of it
+      // (a full table would drop the attacker's own connection, which gives its fds back).
+      const pid = pair.frontend.child.pid!;
+      const limit = fdLimit(pid);
+      const tableFull = () => (imported % 64 === 0 || imported > limit - 200) && fdCount(pid) >= limit - 1;
+      attack: for (const card of files) {
+        let handle = (await card.createDumb(1, 1, 32)).handle;
+        while (!tableFull()) {
+          try {
+            await card.callWithFds('PRIME_IMPORT_FENCE', { handle }, [fence]);
+            imported++;
+          } catch (e) {
+            const code = (e as { code: string }).code;
+            codes.set(code, (codes.get(code) ?? 0) + 1);
+            if (code === 'ENOSPC') handle = (await card.createDumb(1, 1, 32)).handle;
+            else if (code === 'EMFILE') continue attack;
+            else break attack;
+          }
+        }
+      }
+      await honestClientServed();
+      expect(codes.get('ENFILE')).toBe(1);
+      expect(codes.get('EMFILE')).toBe(8);
+      expect(imported).toBe(2048);
+      // Closing the hostile files gives their fences back (the device's bound is shared by everyone).
+      for (const card of files) card.close();
+      await honestClientServed();
+      // Exported release fences of the buffer on screen: bounded per file, given back once it leaves the screen.
+      const onScreen = handles[flips % 2]!;
+      let exported = 0;
+      for (;;) {
+        const r = await honest.callWithFds('PRIME_EXPORT_FENCE', { handle: onScreen }).catch((e: { code: string }) => e.code);
+        if (typeof r === 'string') {
+          expect(r).toBe('EMFILE');
+          break;
+        }
+        for (const fd of r.fds) native.close(fd);
+        exported++;
+      }
+      expect(exported).toBe(128);
+      await honestClientServed();
+      const again = await honest.callWithFds('PRIME_EXPORT_FENCE', { handle: onScreen });
+      for (const fd of again.fds) native.close(fd);
+    } finally {
+      for (const card of files) card.close();
+      native.close(fence);
+      native.close(writeEnd);
+    }
+  }, 120_000);
 });
 
 
