@@ -161,7 +161,7 @@ const HANDLERS: Record<KmsOp, Handler> = {
   PRIME_FD_TO_HANDLE: (dev, f, _a, fds) => fdToHandle(dev, f, fds.shift()),
   PRIME_EXPORT_FENCE: (dev, f, a) => one(exportFence(dev, f, uint(a, 'handle'))),
   PRIME_IMPORT_FENCE: (dev, f, a, fds) => importFence(dev, f, uint(a, 'handle'), fds.shift()),
-  PVD_STATUS: (dev) => ({ unplugged: dev.unplugged, crtcs: dev.crtcs.map((c) => ({ crtc_id: c.id, frame_done_timeouts: c.frameDoneTimeouts, fence_timeouts: c.fenceTimeouts })) }),
+  PVD_STATUS: (dev) => ({ unplugged: dev.unplugged, crtcs: dev.crtcs.map((c) => ({ crtc_id: c.id, frame_done_timeouts: c.frameDoneTimeouts, fence_timeouts: c.fenceTimeouts, pending_vblank_waits: c.vblank.pending })) }),
   CRTC_GET_SEQUENCE: (dev, _f, a) => getSequence(dev, { crtc_id: uint(a, 'crtc_id') }),
   CRTC_QUEUE_SEQUENCE: (dev, f, a) =>
     queueSequence(dev, f, { crtc_id: uint(a, 'crtc_id'), flags: optUint(a, 'flags', 0), sequence: uint(a, 'sequence'), user_data: optUint(a, 'user_data', 0, U64_SAFE) }),

@@ -5,6 +5,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { Card } from '../../frontend/client/card.js';
 import { findOutput, type Output } from '../../frontend/client/output.js';
 import { XRGB8888 } from '../../protocol/formats.js';
+import { CRTC_SEQUENCE, VBLANK } from '../../protocol/kms/constants.js';
 import * as native from '../../shared/native/index.js';
 import { fdCount, startPair, type Pair } from '../../cli/processes.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -218,6 +219,32 @@ describe('hostile client', () => {
       native.close(writeEnd);
     }
   }, 120_000);
+
+  it('vblank waits and sequence events of a file that closes are dropped, not kept until their target', async () => {
+    const pending = async () => (await honest.call('PVD_STATUS', {})).crtcs.reduce((n, c) => n + c.pending_vblank_waits, 0);
+    const before = await pending();
+    const far = 1 << 30;
+    const files = Array.from({ length: 8 }, () => Card.open(pair.card));
+    try {
+      await Promise.all(
+        files.map(async (card) => {
+          // The file's event budget (128 events) is the bound of its event waits; its blocking waits ride along.
+          for (let i = 0; i < 64; i++) await card.call('WAIT_VBLANK', { type: VBLANK.RELATIVE | VBLANK.EVENT, sequence: far, signal: i });
+          for (let i = 0; i < 64; i++) await card.call('CRTC_QUEUE_SEQUENCE', { crtc_id: out.crtcId, flags: CRTC_SEQUENCE.RELATIVE, sequence: far, user_data: i });
+          await expect(card.call('WAIT_VBLANK', { type: VBLANK.RELATIVE | VBLANK.EVENT, sequence: far, signal: 0 })).rejects.toMatchObject({ code: 'ENOMEM' });
+          for (let i = 0; i < 16; i++) void card.call('WAIT_VBLANK', { type: VBLANK.RELATIVE, sequence: far, signal: 0 }).catch(() => undefined);
+        }),
+      );
+      // The event waits stay until their target; the blocking ones would time out after 3 s (a loaded machine may
+      // already have seen some go).
+      expect(await pending()).toBeGreaterThanOrEqual(before + 8 * 128);
+    } finally {
+      for (const card of files) card.close();
+    }
+    for (let i = 0; i < 500 && (await pending()) > before; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await pending()).toBe(before);
+    await honestClientServed();
+  });
 });
 
 
