@@ -15,6 +15,7 @@ import type { BackendLink } from './backend-link.js';
 import { KmsDevice } from './kms/device.js';
 import { unplugDevice, type UnplugPolicy } from './kms/unplug.js';
 import { DeviceNode } from './node.js';
+import type { Limits } from './kms/budget.js';
 import { UeventHub, type Uevent } from './uevent.js';
 
 const log = logger('frontend');
@@ -30,6 +31,8 @@ export interface FrontendOptions {
   frameDoneTimeoutMs: number;
   fenceTimeoutMs: number;
   unplugPolicy: UnplugPolicy;
+  /** What clients may make the device hold; DEFAULT_LIMITS unless a test or user narrows them. */
+  limits: Limits;
 }
 
 export interface FrontendEvents {
@@ -87,7 +90,7 @@ export class Frontend extends EventEmitter<FrontendEvents> {
     }
     this.bus = bus;
     bus.on('connected', (link) => {
-      const device = new KmsDevice(link, { frameDoneTimeoutMs: this.options.frameDoneTimeoutMs, fenceTimeoutMs: this.options.fenceTimeoutMs });
+      const device = new KmsDevice(link, { frameDoneTimeoutMs: this.options.frameDoneTimeoutMs, fenceTimeoutMs: this.options.fenceTimeoutMs, limits: this.options.limits });
       const node = this.newNode(device);
       device.onHotplug = (connector) => this.announce({ action: 'change', devname: node.name, hotplug: 1, connector }, node);
       device.onStats = (index) => {

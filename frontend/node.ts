@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Channel, Listener } from '../shared/channel.js';
 import * as native from '../shared/native/index.js';
 import { logger } from '../shared/log.js';
+import { asErrno } from '../shared/errors.js';
 import type { KmsDevice } from './kms/device.js';
 import { isDetached, runIoctl } from './kms/ioctl.js';
 import { closeFile } from './kms/close.js';
@@ -24,44 +25,47 @@ export class DeviceNode {
 
   constructor(dir: string, readonly name: string, private readonly device: KmsDevice) {
     this.path = join(dir, name);
-    this.listener = new Listener(this.path, (ch) => this.serve(ch));
+    // A client that does not read its replies stops being read (its requests wait in its own socket).
+    this.listener = new Listener(this.path, (ch) => this.serve(ch), undefined, { pauseReads: true });
     chmodSync(this.path, 0o600);
   }
 
   private serve(ch: Channel): void {
     this.channels.add(ch);
-    const file = this.device.open((record) => {
-      if (ch.isOpen) ch.send({ ev: Buffer.from(record.buffer, record.byteOffset, record.byteLength) });
-    });
+    const file = this.device.open((record, onSent) => ch.post({ ev: Buffer.from(record.buffer, record.byteOffset, record.byteLength) }, [], onSent));
     let chain: Promise<void> = Promise.resolve();
     let queued = 0;
     ch.on('message', (msg, fds) => {
       if (queued >= MAX_QUEUED) {
         for (const fd of fds) native.close(fd);
         const err = { errno: 105, code: 'ENOBUFS', message: `ENOBUFS: more than ${MAX_QUEUED} requests queued` };
-        if (typeof msg.id === 'number') ch.send({ re: msg.id, err });
+        if (typeof msg.id === 'number') ch.post({ re: msg.id, err });
         return;
       }
       queued++;
       const run = async (): Promise<void> => {
+        // Backpressure: answer no more while earlier replies wait for room in the client's socket.
+        await ch.whenDrained();
         const reply = await runIoctl(this.device, file, msg, fds);
         queued--;
         if (!reply) return ch.close();
         try {
-          if (ch.isOpen) ch.send(reply.packet as unknown as Record<string, unknown>, reply.fds);
+          ch.post(reply.packet as unknown as Record<string, unknown>, reply.fds);
         } finally {
           for (const fd of reply.owned) native.close(fd);
         }
       };
+      // Nothing a request does may break the chain (the file's later requests) or escape as an unhandled rejection.
+      const guarded = (): Promise<void> => run().catch((e: unknown) => ch.close(asErrno(e)));
       // A blocking vblank wait must not hold up the file's other requests (libdrm users wait in a thread).
-      if (isDetached(msg)) void chain.then(run);
-      else chain = chain.then(run);
+      if (isDetached(msg)) void chain.then(guarded);
+      else chain = chain.then(guarded);
     });
     ch.on('close', (err) => {
       if (err) log.debug(`client connection closed: ${err.message}`);
       this.channels.delete(ch);
       chain = chain.then(async () => {
-        await closeFile(this.device, file);
+        await closeFile(this.device, file).catch((e: unknown) => log.warn(`closing a file: ${asErrno(e).message}`));
         if (this.unplugged && this.channels.size === 0) this.onFreed();
       });
     });
@@ -69,7 +73,7 @@ export class DeviceNode {
 
   /** Sends a packet to every open connection (uevents). */
   broadcast(packet: Record<string, unknown>): void {
-    for (const ch of this.channels) if (ch.isOpen) ch.send(packet);
+    for (const ch of this.channels) ch.post(packet);
   }
 
   /**

@@ -1,5 +1,6 @@
 // Field readers for messages that arrive from an untrusted peer as plain maps: each returns the typed value or
 // throws an errno-style error naming the field, so that bad input becomes EINVAL / EPROTO, never a crash.
+import { quote } from './quote.js';
 
 export class FieldError extends Error {
   readonly code: string;
@@ -14,7 +15,7 @@ export class FieldError extends Error {
 export type Fields = Record<string, unknown>;
 
 function fail(key: string, want: string, got: unknown, code: 'EINVAL' | 'EPROTO'): never {
-  throw new FieldError(code, code === 'EINVAL' ? 22 : 71, `field '${key}' must be ${want}, got ${JSON.stringify(got) ?? typeof got}`);
+  throw new FieldError(code, code === 'EINVAL' ? 22 : 71, `field '${key}' must be ${want}, got ${quote(got)}`);
 }
 
 export function uint(m: Fields, key: string, max = 0xffffffff, code: 'EINVAL' | 'EPROTO' = 'EINVAL'): number {

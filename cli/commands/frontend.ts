@@ -7,10 +7,18 @@ import { assertProtocolVersion } from '../../protocol/version.js';
 import { defaultRuntimeDir, ensureRuntimeDir, onShutdown, parseIntOption, waitForPath } from '../runtime.js';
 import { UNPLUG_POLICIES, type UnplugPolicy } from '../../frontend/kms/unplug.js';
 import { pvError } from '../../shared/errors.js';
+import { DEFAULT_LIMITS, type Limits } from '../../frontend/kms/budget.js';
 
 function parsePolicy(v: string): UnplugPolicy {
   if (!(UNPLUG_POLICIES as readonly string[]).includes(v)) throw pvError('EINVAL', `--unplug-policy must be one of ${UNPLUG_POLICIES.join(', ')}`);
   return v as UnplugPolicy;
+}
+
+/** `--limit name=value`, repeatable: overrides one of the device's budgets (frontend/kms/budget.ts). */
+function addLimit(v: string, limits: Limits): Limits {
+  const m = /^(\w+)=([0-9]+)$/.exec(v);
+  if (!m || !Object.hasOwn(DEFAULT_LIMITS, m[1]!)) throw pvError('EINVAL', `--limit must be NAME=COUNT with NAME one of ${Object.keys(DEFAULT_LIMITS).join(', ')}`);
+  return { ...limits, [m[1]!]: Number(m[2]) };
 }
 
 export function register(program: Command): void {
@@ -23,8 +31,9 @@ export function register(program: Command): void {
     .option('--frame-done-timeout <ms>', 'how long a flip waits for frame done before its event is sent anyway', '3100')
     .option('--fence-timeout <ms>', 'how long a commit waits for its in-fences before it is dropped', '5000')
     .option('--unplug-policy <policy>', 'what clients that still touch a buffer of an unplugged device see: sigbus, zero-page or keep', 'sigbus')
+    .option('--limit <name=value>', `a budget of what clients may make the device hold, repeatable (defaults: ${Object.entries(DEFAULT_LIMITS).map(([k, v]) => `${k}=${v}`).join(', ')})`, addLimit, DEFAULT_LIMITS)
     .option('--wait <ms>', 'how long to wait for the backend socket to appear', '5000')
-    .action(async (o: { runtimeDir: string; versions: string; responseTimeout: string; frameDoneTimeout: string; fenceTimeout: string; unplugPolicy: string; wait: string }) => {
+    .action(async (o: { runtimeDir: string; versions: string; responseTimeout: string; frameDoneTimeout: string; fenceTimeout: string; unplugPolicy: string; limit: Limits; wait: string }) => {
       const dir = ensureRuntimeDir(o.runtimeDir);
       await waitForPath(join(dir, 'backend.sock'), parseIntOption(o.wait, '--wait'), 'backend');
       const fe = new Frontend({
@@ -34,6 +43,7 @@ export function register(program: Command): void {
         frameDoneTimeoutMs: parseIntOption(o.frameDoneTimeout, '--frame-done-timeout', 1),
         fenceTimeoutMs: parseIntOption(o.fenceTimeout, '--fence-timeout', 1),
         unplugPolicy: parsePolicy(o.unplugPolicy),
+        limits: o.limit,
       });
       let stopping = false;
       fe.on('ready', (node) => process.stdout.write(`frontend ready: ${node.path} (displif v${fe.protocolVersion})\n`));

@@ -1,6 +1,7 @@
 // The client library: opens a device node and drives it like libdrm drives /dev/dri/card0. Each call is one
 // request on the connection; failures reject with errno-style errors (code, errno, message).
 import { EventEmitter } from 'node:events';
+import { basename } from 'node:path';
 import type { KmsArgs, KmsOp, KmsResult } from '../../protocol/kms/ops.js';
 import { decodeEvents, type KmsEvent, type VblankEvent } from '../../protocol/kms/event.js';
 import { PAGE_FLIP } from '../../protocol/kms/constants.js';
@@ -14,6 +15,19 @@ interface Pending {
   resolve: (v: { ok: Record<string, unknown>; fds: number[] }) => void;
   reject: (e: ErrnoLike) => void;
 }
+
+/** Someone waiting in nextEvent() / nextAnyEvent(): takes an event (true) or refuses it and fails (false). */
+interface EventWaiter {
+  offer: (e: KmsEvent) => boolean;
+  fail: (e: ErrnoLike) => void;
+}
+
+/**
+ * Events kept for nextEvent() while nobody listens to 'event'; past it the oldest go (counted in droppedEvents).
+ * The device holds at most 128 undelivered events per file (its 4096-byte budget), so only an app that never
+ * pulls reaches this.
+ */
+export const MAX_QUEUED_EVENTS = 1024;
 
 export interface CardEvents {
   event: [KmsEvent];
@@ -33,21 +47,53 @@ export class Card extends EventEmitter<CardEvents> {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly queued: KmsEvent[] = [];
-  private readonly eventWaiters: ((e: KmsEvent) => void)[] = [];
+  private eventWaiters: EventWaiter[] = [];
+  /** Why no event can come any more (the connection closed, the device was unplugged). */
+  private ended: ErrnoLike | undefined;
+  /** Events dropped from a full queue (see MAX_QUEUED_EVENTS). */
+  droppedEvents = 0;
 
-  private constructor(private readonly ch: Channel) {
+  private constructor(private readonly ch: Channel, private readonly devname: string) {
     super();
     ch.on('message', (m, fds) => this.onMessage(m, fds));
     ch.on('close', () => {
-      for (const p of this.pending.values()) p.reject(pvError('ENODEV', 'device connection closed'));
+      const err = pvError('ENODEV', 'device connection closed');
+      for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
+      this.end(err);
       this.emit('close');
     });
   }
 
   /** Opens a device node (e.g. `$XDG_RUNTIME_DIR/pvdisplay/dri/card0`). ENOENT when there is none. */
   static open(path: string): Card {
-    return new Card(connectChannel(path));
+    return new Card(connectChannel(path), basename(path));
+  }
+
+  /** Events waiting for nextEvent() / nextAnyEvent(). */
+  get queuedEvents(): number {
+    return this.queued.length;
+  }
+
+  /** No event will come any more: every waiter fails with `err`, and later waits once the queue is empty. */
+  private end(err: ErrnoLike): void {
+    this.ended ??= err;
+    for (const w of this.eventWaiters.splice(0)) w.fail(this.ended);
+  }
+
+  /** An event goes to the first waiter that takes it; else it is kept for a later nextEvent(), unless an 'event' listener has it. */
+  private dispatchEvent(e: KmsEvent): void {
+    let taken = false;
+    // A waiter that refuses the event has failed (EPROTO) and is done too; the event goes on to the next one.
+    while (!taken && this.eventWaiters.length > 0) taken = this.eventWaiters.shift()!.offer(e);
+    if (!taken && this.listenerCount('event') === 0) {
+      if (this.queued.length >= MAX_QUEUED_EVENTS) {
+        this.queued.shift();
+        this.droppedEvents++;
+      }
+      this.queued.push(e);
+    }
+    this.emit('event', e);
   }
 
   close(): void {
@@ -57,17 +103,15 @@ export class Card extends EventEmitter<CardEvents> {
   private onMessage(m: Message, fds: number[]): void {
     if (m.ev instanceof Uint8Array) {
       for (const fd of fds) native.close(fd);
-      for (const e of decodeEvents(m.ev)) {
-        const waiter = this.eventWaiters.shift();
-        if (waiter) waiter(e);
-        else this.queued.push(e);
-        this.emit('event', e);
-      }
+      for (const e of decodeEvents(m.ev)) this.dispatchEvent(e);
       return;
     }
     if (typeof m.uevent === 'object' && m.uevent !== null) {
       for (const fd of fds) native.close(fd);
-      this.emit('uevent', m.uevent as Uevent);
+      const ev = m.uevent as Uevent;
+      // The device went away: the events it still owed came before this, no other will come.
+      if (ev.action === 'remove' && ev.devname === this.devname) this.end(pvError('ENODEV', `${this.devname} was unplugged`));
+      this.emit('uevent', ev);
       return;
     }
     const p = typeof m.re === 'number' ? this.pending.get(m.re) : undefined;
@@ -112,26 +156,47 @@ export class Card extends EventEmitter<CardEvents> {
     return { result: ok as KmsResult<O>, fds: got };
   }
 
-  /** The next event of a flip or vblank wait (EPROTO if the next event is a CRTC sequence event). */
-  async nextEvent(timeoutMs = 5000): Promise<VblankEvent> {
-    const e = await this.nextAnyEvent(timeoutMs);
-    if (e.type === 3) throw pvError('EPROTO', 'next event is a CRTC_SEQUENCE event; use nextAnyEvent()');
-    return e;
+  /**
+   * The next event of a flip or vblank wait. EPROTO if the next event is a CRTC sequence event, which stays queued
+   * for nextAnyEvent(). ENODEV once no event can come (connection closed, device unplugged) and none is queued.
+   */
+  nextEvent(timeoutMs = 5000): Promise<VblankEvent> {
+    return this.waitEvent(timeoutMs, (e): e is VblankEvent => e.type !== 3, 'next event is a CRTC_SEQUENCE event; use nextAnyEvent()');
   }
 
   /** The next event of any type (already queued, or the next to arrive). */
   nextAnyEvent(timeoutMs = 5000): Promise<KmsEvent> {
-    const queued = this.queued.shift();
-    if (queued) return Promise.resolve(queued);
+    return this.waitEvent(timeoutMs, (_e): _e is KmsEvent => true, '');
+  }
+
+  /** The next event if `wanted`; an unwanted one stays queued and the wait fails with EPROTO (`why`). */
+  private waitEvent<E extends KmsEvent>(timeoutMs: number, wanted: (e: KmsEvent) => e is E, why: string): Promise<E> {
+    const head = this.queued[0];
+    if (head) {
+      if (!wanted(head)) return Promise.reject(pvError('EPROTO', why));
+      this.queued.shift();
+      return Promise.resolve(head);
+    }
+    if (this.ended) return Promise.reject(this.ended);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        const i = this.eventWaiters.indexOf(waiter);
-        if (i >= 0) this.eventWaiters.splice(i, 1);
+        this.eventWaiters = this.eventWaiters.filter((w) => w !== waiter);
         reject(pvError('ETIMEDOUT', `no event within ${timeoutMs} ms`));
       }, timeoutMs);
-      const waiter = (e: KmsEvent) => {
-        clearTimeout(timer);
-        resolve(e);
+      const waiter: EventWaiter = {
+        offer: (e) => {
+          clearTimeout(timer);
+          if (wanted(e)) {
+            resolve(e);
+            return true;
+          }
+          reject(pvError('EPROTO', why));
+          return false;
+        },
+        fail: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
       };
       this.eventWaiters.push(waiter);
     });

@@ -88,7 +88,7 @@ export async function commit(dev: KmsDevice, st: KmsState, checked: CheckedCommi
 function fencesOf(st: KmsState): number[] {
   const fds = [...st.inFences.values()];
   st.inFences.clear();
-  for (const s of st.planes.values()) if (s.fb) fds.push(...s.fb.gem.writeFences.splice(0));
+  for (const s of st.planes.values()) if (s.fb) fds.push(...s.fb.gem.takeWriteFences());
   return fds;
 }
 

@@ -15,6 +15,7 @@ import type { GemObject } from './gem.js';
 import { ModeObjects } from './mode-objects.js';
 import { Plane } from './plane.js';
 import { StdProps, type PropContext } from './props.js';
+import { Budgets, type Limits } from './budget.js';
 
 /** Linux's mode_config limits for the Xen frontend. */
 export const MAX_WIDTH = 4095;
@@ -25,6 +26,8 @@ export interface DeviceOptions {
   frameDoneTimeoutMs: number;
   /** How long a commit waits for its in-fences before it is dropped (non-blocking) or fails (blocking). */
   fenceTimeoutMs: number;
+  /** What files may make the device hold (see budget.ts). */
+  limits: Limits;
 }
 
 export class KmsDevice implements PropContext {
@@ -39,6 +42,7 @@ export class KmsDevice implements PropContext {
   readonly files = new Set<DrmFile>();
   /** Every live GEM object by the identity ("dev:ino") of its memfd, for PRIME imports. */
   readonly primeObjects = new Map<string, GemObject>();
+  readonly budgets: Budgets;
   master: DrmFile | null = null;
   /** The backend is gone: every call fails with ENODEV (see unplug.ts). */
   unplugged = false;
@@ -55,6 +59,7 @@ export class KmsDevice implements PropContext {
     readonly backend: DisplayBackend,
     readonly options: DeviceOptions,
   ) {
+    this.budgets = new Budgets(options.limits);
     // Ids in the kernel's creation order: planes and CRTCs, then encoders, then connectors.
     for (const cfg of backend.connectors) {
       const plane = this.objects.add(new Plane(this.objects.allocate(), cfg.index));
@@ -80,7 +85,7 @@ export class KmsDevice implements PropContext {
     });
   }
 
-  open(sendEvent: (record: Uint8Array) => void): DrmFile {
+  open(sendEvent: (record: Uint8Array, onSent: () => void) => void): DrmFile {
     const id = this.nextFile++;
     // Magics need only be unique and non-zero; mixing the id keeps them from being guessable by counting.
     const magic = ((id * 0x9e3779b1) >>> 0) || 1;
@@ -148,8 +153,7 @@ export class KmsDevice implements PropContext {
   retireScanout(): void {
     const shown = this.onScreen();
     for (const obj of this.primeObjects.values()) {
-      if (shown.has(obj)) continue;
-      for (const f of obj.releaseFences.splice(0)) f.close();
+      if (!shown.has(obj)) obj.retireReleaseFences();
     }
   }
 

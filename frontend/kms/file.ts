@@ -5,11 +5,14 @@ import { EVENT_SIZE } from '../../protocol/kms/event.js';
 import { pvError } from '../../shared/errors.js';
 import type { GemObject } from './gem.js';
 import type { Framebuffer } from './framebuffer.js';
+import type { Account, Budget } from './budget.js';
 
-export class DrmFile {
+export class DrmFile implements Account {
   readonly handles = new Map<number, GemObject>();
   readonly fbs = new Set<Framebuffer>();
   readonly clientCaps = new Map<number, number>();
+  /** What this file holds of each of the device's budgets. */
+  readonly usage = new Map<Budget, number>();
   /** PRIME import cache: the handle this file got for an object through export or import. */
   readonly primeCache = new Map<GemObject, number>();
   /** Ever been DRM master: only such a file may take master again (non-root rule, K-MA-06). */
@@ -21,7 +24,8 @@ export class DrmFile {
     readonly id: number,
     /** Unique non-zero number handed out by GET_MAGIC. */
     readonly magic: number,
-    private readonly sendEvent: (record: Uint8Array) => void,
+    /** Sends an event record; `onSent` runs once it has left for the client's socket. */
+    private readonly sendEvent: (record: Uint8Array, onSent: () => void) => void,
   ) {}
 
   cap(c: number): boolean {
@@ -51,9 +55,10 @@ export class DrmFile {
     this.eventBytes -= EVENT_SIZE;
   }
 
-  /** Sends a reserved event and frees its room. */
+  /** Sends a reserved event; its room is free once it has left (an event stuck behind a full socket still counts). */
   deliver(record: Uint8Array): void {
-    this.eventBytes -= EVENT_SIZE;
-    this.sendEvent(record);
+    this.sendEvent(record, () => {
+      this.eventBytes -= EVENT_SIZE;
+    });
   }
 }

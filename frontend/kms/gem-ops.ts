@@ -14,25 +14,35 @@ const log = logger('gem');
 
 export async function createDumb(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_CREATE_DUMB'>): Promise<KmsResult<'MODE_CREATE_DUMB'>> {
   const geo = dumbGeometry(a.width, a.height, a.bpp);
+  const release = dev.budgets.chargeBuffer(file, geo.size);
   const cookie = dev.cookie();
-  const seg = await dev.backend.createDbuf({ cookie, width: a.width, height: a.height, bpp: a.bpp, size: geo.bytes });
-  const obj = newGem(dev, seg, cookie, { width: a.width, height: a.height, bpp: a.bpp, pitch: geo.pitch, size: geo.size, imported: false });
+  let seg: Segment;
+  try {
+    seg = await dev.backend.createDbuf({ cookie, width: a.width, height: a.height, bpp: a.bpp, size: geo.bytes });
+  } catch (e) {
+    release();
+    throw e;
+  }
+  const obj = newGem(dev, seg, cookie, { width: a.width, height: a.height, bpp: a.bpp, pitch: geo.pitch, size: geo.size, imported: false }, release);
   return { handle: file.newHandle(obj.get()), pitch: geo.pitch, size: geo.size };
 }
 
 /**
  * A GEM object over a dbuf the backend acknowledged, known to the device's PRIME table by the identity of its file
- * until it is freed — so that a later import of a recycled inode can never find it (the 2012 PRIME bug).
+ * until it is freed — so that a later import of a recycled inode can never find it (the 2012 PRIME bug). Freeing it
+ * gives its budget charge back (`release`).
  */
 export function newGem(
   dev: KmsDevice,
   seg: Segment,
   cookie: bigint,
   g: { width: number; height: number; bpp: number; pitch: number; size: number; imported: boolean },
+  release: () => void,
 ): GemObject {
   const key = fileKey(seg.fd);
   const obj = new GemObject(seg, cookie, g.width, g.height, g.bpp, g.pitch, g.size, g.imported, (o) => {
     dev.primeObjects.delete(key);
+    release();
     // An unplugged device has no backend to tell: the pages go at once (Linux frees the dbuf locally too).
     if (dev.unplugged) return o.seg.release();
     dev.backend.destroyDbuf(o.cookie, o.seg).catch((e: Error) => log.warn(`DBUF_DESTROY: ${e.message}`));

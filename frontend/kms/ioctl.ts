@@ -1,6 +1,7 @@
 // Decodes a client's request packet into typed arguments, runs it on the device and builds the reply. Every
 // failure, including malformed arguments, becomes an errno reply; nothing a client sends can throw past here.
 import { type Fields, uint, optUint, uintArray, obj, int, bool } from '../../protocol/fields.js';
+import { clip, quote } from '../../protocol/quote.js';
 import { parseModeInfo } from '../../protocol/kms/mode-info.js';
 import type { KmsOp, ReplyPacket } from '../../protocol/kms/ops.js';
 import { asErrno, pvError } from '../../shared/errors.js';
@@ -159,8 +160,8 @@ const HANDLERS: Record<KmsOp, Handler> = {
   PRIME_HANDLE_TO_FD: (_d, f, a) => one(handleToFd(f, { handle: uint(a, 'handle'), flags: optUint(a, 'flags', 0) })),
   PRIME_FD_TO_HANDLE: (dev, f, _a, fds) => fdToHandle(dev, f, fds.shift()),
   PRIME_EXPORT_FENCE: (dev, f, a) => one(exportFence(dev, f, uint(a, 'handle'))),
-  PRIME_IMPORT_FENCE: (_d, f, a, fds) => importFence(f, uint(a, 'handle'), fds.shift()),
-  PVD_STATUS: (dev) => ({ unplugged: dev.unplugged, crtcs: dev.crtcs.map((c) => ({ crtc_id: c.id, frame_done_timeouts: c.frameDoneTimeouts, fence_timeouts: c.fenceTimeouts })) }),
+  PRIME_IMPORT_FENCE: (dev, f, a, fds) => importFence(dev, f, uint(a, 'handle'), fds.shift()),
+  PVD_STATUS: (dev) => ({ unplugged: dev.unplugged, crtcs: dev.crtcs.map((c) => ({ crtc_id: c.id, frame_done_timeouts: c.frameDoneTimeouts, fence_timeouts: c.fenceTimeouts, pending_vblank_waits: c.vblank.pending })) }),
   CRTC_GET_SEQUENCE: (dev, _f, a) => getSequence(dev, { crtc_id: uint(a, 'crtc_id') }),
   CRTC_QUEUE_SEQUENCE: (dev, f, a) =>
     queueSequence(dev, f, { crtc_id: uint(a, 'crtc_id'), flags: optUint(a, 'flags', 0), sequence: uint(a, 'sequence'), user_data: optUint(a, 'user_data', 0, U64_SAFE) }),
@@ -186,7 +187,7 @@ async function dispatch(dev: KmsDevice, file: DrmFile, packet: Fields, fds: numb
   try {
     const op = packet.op;
     const handler = typeof op === 'string' && Object.hasOwn(HANDLERS, op) ? HANDLERS[op as KmsOp] : undefined;
-    if (!handler) throw pvError('ENOTTY', `unknown operation ${JSON.stringify(op)}`);
+    if (!handler) throw pvError('ENOTTY', `unknown operation ${quote(op)}`);
     if (dev.unplugged) throw pvError('ENODEV', 'the device was unplugged: its backend is gone');
     const args = packet.args === undefined ? {} : obj(packet, 'args');
     const out = await handler(dev, file, args, fds);
@@ -197,6 +198,6 @@ async function dispatch(dev: KmsDevice, file: DrmFile, packet: Fields, fds: numb
     return { packet: { re: id, ok: out as Record<string, unknown> }, fds: [], owned: [] };
   } catch (e) {
     const err = asErrno(e);
-    return { packet: { re: id, err: { errno: err.errno, code: err.code, message: err.message } }, fds: [], owned: [] };
+    return { packet: { re: id, err: { errno: err.errno, code: err.code, message: clip(err.message) } }, fds: [], owned: [] };
   }
 }

@@ -5,11 +5,13 @@ import { constants, openSync } from 'node:fs';
 import type { KmsArgs, KmsResult } from '../../protocol/kms/ops.js';
 import { pvError } from '../../shared/errors.js';
 import * as native from '../../shared/native/index.js';
-import { PAGE } from '../../shared/shm.js';
 import type { KmsDevice } from './device.js';
 import type { DrmFile } from './file.js';
 import { fileKey, newGem } from './gem-ops.js';
+import { MAX_WRITE_FENCES } from './gem.js';
+import { checkImport } from './import-check.js';
 import { Fence } from '../../shared/fence.js';
+import type { Segment } from '../../shared/shm.js';
 
 const DRM_CLOEXEC = 0o2000000;
 const DRM_RDWR = 0o2;
@@ -40,19 +42,25 @@ export async function fdToHandle(dev: KmsDevice, file: DrmFile, fd: number | und
       file.primeCache.set(known, handle);
       return { handle };
     }
-    if (!native.isMemfd(fd)) throw pvError('EINVAL', 'only memfds can be imported');
-    const size = native.fileSize(fd);
-    if (size === 0 || size % PAGE !== 0) throw pvError('EINVAL', `a buffer of ${size} bytes is not a whole number of pages`);
+    const size = checkImport(fd);
+    const release = dev.budgets.chargeBuffer(file, size);
     const cookie = dev.cookie();
-    const seg = dev.backend.adoptSegment(fd, size);
+    let seg: Segment;
+    try {
+      seg = dev.backend.adoptSegment(fd, size);
+    } catch (e) {
+      release();
+      throw e;
+    }
     owned = false;
     try {
       await dev.backend.createDbuf({ cookie, seg, width: 0, height: 0, bpp: 0, size });
     } catch (e) {
       seg.release();
+      release();
       throw e;
     }
-    const obj = newGem(dev, seg, cookie, { width: 0, height: 0, bpp: 0, pitch: 0, size, imported: true });
+    const obj = newGem(dev, seg, cookie, { width: 0, height: 0, bpp: 0, pitch: 0, size, imported: true }, release);
     const handle = file.newHandle(obj.get());
     file.primeCache.set(obj, handle);
     return { handle };
@@ -69,23 +77,29 @@ export async function fdToHandle(dev: KmsDevice, file: DrmFile, fd: number | und
 export function exportFence(dev: KmsDevice, file: DrmFile, handle: number): { result: object; fd: number; owned: boolean } {
   const obj = file.handles.get(handle);
   if (!obj) throw pvError('ENOENT', `no buffer with handle ${handle}`);
-  const fence = Fence.create();
   if (!dev.onScreen().has(obj)) {
+    const fence = Fence.create();
     fence.signal();
     return { result: {}, fd: fence.fd, owned: true };
   }
-  obj.releaseFences.push(fence);
+  // Held until the buffer leaves the screen: two fds each, charged to the file.
+  const release = dev.budgets.fences.charge(file, 2);
+  const fence = Fence.create();
+  obj.releaseFences.push({ fence, release });
   return { result: {}, fd: fence.fd, owned: false };
 }
 
 /** IMPORT_SYNC_FILE: the next commit that shows the buffer waits for `fd` (which now belongs to the buffer). */
-export function importFence(file: DrmFile, handle: number, fd: number | undefined): Record<string, never> {
+export function importFence(dev: KmsDevice, file: DrmFile, handle: number, fd: number | undefined): Record<string, never> {
   if (fd === undefined) throw pvError('EBADF', 'PRIME_IMPORT_FENCE needs the fence fd attached');
-  const obj = file.handles.get(handle);
-  if (!obj) {
+  try {
+    const obj = file.handles.get(handle);
+    if (!obj) throw pvError('ENOENT', `no buffer with handle ${handle}`);
+    if (obj.writeFences.length >= MAX_WRITE_FENCES) throw pvError('ENOSPC', `buffer ${handle} already waits for ${MAX_WRITE_FENCES} imported fences`);
+    obj.writeFences.push({ fence: fd, release: dev.budgets.fences.charge(file, 1) });
+    return {};
+  } catch (e) {
     native.close(fd);
-    throw pvError('ENOENT', `no buffer with handle ${handle}`);
+    throw e;
   }
-  obj.writeFences.push(fd);
-  return {};
 }

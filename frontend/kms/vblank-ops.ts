@@ -39,19 +39,24 @@ export async function waitVblank(dev: KmsDevice, file: DrmFile, a: KmsArgs<'WAIT
       dev.sendVblankEvent(file, EVENT_TYPE.VBLANK, userData, crtc, vb.count, vb.timestampNs);
       return reply(a.type, vb.count, vb.timestampNs);
     }
-    vb.add({ target, fire: (seq, ts) => dev.sendVblankEvent(file, EVENT_TYPE.VBLANK, userData, crtc, seq, ts) });
+    vb.add({ target, owner: file, fire: (seq, ts) => dev.sendVblankEvent(file, EVENT_TYPE.VBLANK, userData, crtc, seq, ts) });
     return reply(a.type, target, 0n);
   }
-  return blockUntil(crtc, target, a.type);
+  return blockUntil(crtc, file, target, a.type);
 }
 
-function blockUntil(crtc: Crtc, target: number, type: number): Promise<KmsResult<'WAIT_VBLANK'>> {
+function blockUntil(crtc: Crtc, file: DrmFile, target: number, type: number): Promise<KmsResult<'WAIT_VBLANK'>> {
   return new Promise((resolve, reject) => {
     const w = {
       target,
+      owner: file,
       fire(seq: number, ts: bigint) {
         clearTimeout(timer);
         resolve(reply(type, seq, ts));
+      },
+      cancel() {
+        clearTimeout(timer);
+        reject(pvError('EBADF', 'the file closed while it waited'));
       },
     };
     const timer = setTimeout(() => {
@@ -80,6 +85,6 @@ export function queueSequence(dev: KmsDevice, file: DrmFile, a: KmsArgs<'CRTC_QU
     if (dev.files.has(file)) file.deliver(encodeSequenceEvent({ userData, timeNs: ts, sequence: BigInt(seq) }));
   };
   if (passed(vb.count, target)) fire(vb.count, vb.timestampNs);
-  else vb.add({ target, fire });
+  else vb.add({ target, owner: file, fire });
   return { sequence: target };
 }

@@ -15,6 +15,10 @@ export interface VblankWaiter {
   target: number;
   /** Called once with the vblank's sequence and timestamp; when the CRTC goes off, with the last ones. */
   fire(sequence: number, timestampNs: bigint): void;
+  /** The open file that waits (its waiters go when it closes), any object that names it. */
+  owner: object;
+  /** Called instead of fire() when the waiter is dropped because its file closed. */
+  cancel?(): void;
 }
 
 export class Vblank {
@@ -102,6 +106,19 @@ export class Vblank {
 
   remove(w: VblankWaiter): void {
     this.waiters = this.waiters.filter((x) => x !== w);
+  }
+
+  /** Waits not yet at their target. */
+  get pending(): number {
+    return this.waiters.length;
+  }
+
+  /** A file closed: its waits and the events they owed go, as the kernel drops a closing file's vblank events. */
+  dropOwner(owner: object): void {
+    const gone = this.waiters.filter((w) => w.owner === owner);
+    if (gone.length === 0) return;
+    this.waiters = this.waiters.filter((w) => w.owner !== owner);
+    for (const w of gone) w.cancel?.();
   }
 
   private advance(at: bigint, by = 1): void {

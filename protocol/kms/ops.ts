@@ -109,7 +109,7 @@ export interface KmsOps {
   /** The dma-buf (memfd) rides along with the request. */
   PRIME_FD_TO_HANDLE: [Record<string, never>, { handle: number }];
   /** pvdisplay's own: per CRTC, frame-done timeouts and commits dropped for a fence timeout; whether unplugged. */
-  PVD_STATUS: [Record<string, never>, { unplugged: boolean; crtcs: { crtc_id: number; frame_done_timeouts: number; fence_timeouts: number }[] }];
+  PVD_STATUS: [Record<string, never>, { unplugged: boolean; crtcs: { crtc_id: number; frame_done_timeouts: number; fence_timeouts: number; pending_vblank_waits: number }[] }];
   CRTC_QUEUE_SEQUENCE: [{ crtc_id: number; flags: number; sequence: number; user_data: number }, { sequence: number }];
 }
 
