@@ -321,7 +321,7 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
     );
     for (const p of pipelines) p.on('frame', (f) => this.emit('frame', f));
     const allocator = this.config.beAlloc ? new BackendAllocator(new Granter(this.ch), this.budgets.backendBuffers) : undefined;
-    const display = new Display(pipelines, this.mapper.grants, (i) => this.edids[i]!, allocator);
+    const display = new Display(pipelines, this.mapper.grants, (i) => this.edids[i]!, this.budgets.gatheredPages, allocator);
     this.display = display;
     this.rings = this.config.connectors.map((_, i) => {
       const key = (f: Parameters<typeof connectorKey>[1]) => {

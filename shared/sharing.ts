@@ -4,7 +4,7 @@
 import type { Channel } from './channel.js';
 import { Budget } from './budget.js';
 import { GRANT_PAGES_PER_PEER, GrantAllocator, GrantMap } from './grants.js';
-import { Segment } from './shm.js';
+import { PAGE, Segment } from './shm.js';
 import { asErrno, isErrnoLike, pvError, type ErrnoLike } from './errors.js';
 import type { ControlMessage } from '../protocol/bus/control.js';
 import * as native from './native/index.js';
@@ -156,6 +156,8 @@ export class Mapper {
     }
     let seg: Segment;
     try {
+      // Larger than this peer could ever grant: it would only take address space.
+      if (size > this.budgets.grants.limit * PAGE) throw pvError('EFBIG', `segment ${id} of ${size} bytes exceeds ${this.budgets.grants.limit} pages`);
       this.budgets.segments.take(1);
       try {
         seg = this.mapped ? Segment.adopt(id, fd, size) : Segment.adoptUnmapped(id, fd, size);

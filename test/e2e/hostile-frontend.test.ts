@@ -2,7 +2,7 @@
 // hands over or asks for, it gets an errno for that message (or is disconnected alone), the backend's fds and
 // limits hold, and the honest client's flips keep completing.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { openSync, closeSync, writeSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,6 +173,22 @@ describe('a hostile frontend on the control channel', () => {
     for (let i = 0; i < 3; i++) expect(await d.call(d.flip(fb!))).toBe(0);
   });
 
+  it('an eventfd turned blocking and full under a connected ring: that frontend is disconnected, the backend never blocks', async () => {
+    const toFrontend = fullEventfd();
+    const fe = await raw();
+    await fe.attach({ req: [native.eventfd(0), toFrontend] });
+    const d = new RawDisplay(fe);
+    const destroy = { kind: 'dbufDestroy', operation: Op.DBUF_DESTROY, dbufCookie: 99n } as const;
+    expect(await d.call(destroy)).toBe(EINVAL); // its kick finds the counter full: pending already
+    await fe.sync();
+    expect(fe.disconnected).toBe(false);
+    // A child's stdin is made blocking by libuv in the child, on the open file shared with this process and the backend.
+    spawnSync('true', [], { stdio: [toFrontend, 'ignore', 'ignore'] });
+    await d.call(destroy).catch(() => undefined);
+    await eventually(() => fe.disconnected, 'disconnected');
+    await pair.backend.waitLine(new RegExp(`domain ${fe.domid}: disconnecting frontend: .*blocking mode`));
+  });
+
   it('a second evtchn for a bound port is refused with EEXIST and its fds are closed; none stay after the peer leaves', async () => {
     const pid = pair.backend.child.pid!;
     const before = fdCount(pid);
@@ -265,6 +281,52 @@ describe('a hostile frontend on the control channel', () => {
     const g = fe.granter.share(Segment.create(fe.granter.segmentId(), 'one', 4096, false));
     const dir = await d.directory([g, g, g, g]);
     expect(await d.call(d.dbufCreate(d.cookie(), 64, 64, dir))).toBe(EINVAL);
+  });
+
+  it('a scattered dbuf past the per-frontend gathered-copy limit is -ENOMEM; a small one is gathered', async () => {
+    const fe = await connected();
+    const d = new RawDisplay(fe);
+    const pages = LIMITS.gatheredPagesPerPeer + 1;
+    const seg = Segment.wrap(fe.granter.segmentId(), native.memfdCreate('sparse', pages * 4096, true), pages * 4096);
+    const first = fe.granter.share(seg);
+    const reversed = (n: number) => Array.from({ length: n }, (_, i) => first + n - 1 - i);
+    expect(await d.call(d.dbufCreate(d.cookie(), 64, 64, await d.directory(reversed(pages)), pages * 4096))).toBe(-12);
+    expect(await d.call(d.dbufCreate(d.cookie(), 32, 32, await d.directory(reversed(4))))).toBe(0);
+    seg.release();
+  });
+
+  it('dbufs and framebuffers past the per-frontend limits are -ENOSPC', async () => {
+    const fe = await connected();
+    const d = new RawDisplay(fe);
+    const dir = await d.share(Segment.create(fe.granter.segmentId(), 'one', 4096, false));
+    const dbufs = Array.from({ length: LIMITS.dbufsPerPeer + 1 }, () => d.dbufCreate(d.cookie(), 32, 32, dir));
+    const fbs = Array.from({ length: LIMITS.fbsPerPeer + 1 }, () => ({
+      kind: 'fbAttach', operation: Op.FB_ATTACH, dbufCookie: dbufs[0]!.dbufCookie, fbCookie: d.cookie(), width: 32, height: 32, pixelFormat: XRGB8888.fourcc,
+    }) as const);
+    for (const reqs of [dbufs, fbs]) {
+      const statuses: number[] = [];
+      for (let i = 0; i < reqs.length; i += 32) statuses.push(...(await d.batch(reqs.slice(i, i + 32))));
+      expect(statuses.slice(0, -1).every((s) => s === 0)).toBe(true);
+      expect(statuses.at(-1)).toBe(-28);
+    }
+  });
+
+  it('a segment larger than a frontend may grant is refused with EFBIG', async () => {
+    const fe = await connected();
+    const size = (GRANT_PAGES_PER_PEER + 1) * 4096;
+    const fd = native.memfdCreate('huge', size, true);
+    fe.send({ t: 'seg', id: fe.granter.segmentId(), size }, [fd]);
+    native.close(fd);
+    await fe.sync();
+    expect(fe.refusals).toEqual([expect.objectContaining({ of: 'seg', code: 'EFBIG' })]);
+  });
+
+  it('connections past the frontend limit are closed at once; the others keep working', async () => {
+    const count = (await peers()).length;
+    for (let i = count; i < LIMITS.frontends; i++) await raw();
+    const extra = await RawFrontend.open(sock).catch((e: Error) => e);
+    expect(extra).toBeInstanceOf(Error);
+    expect((await peers()).length).toBe(LIMITS.frontends);
   });
 
   it('segments past the per-frontend limit are refused with ENOSPC; closing one makes room', async () => {

@@ -3,7 +3,7 @@
 import { Op } from '../../protocol/displif/constants.js';
 import { encodeRequest, type Request } from '../../protocol/displif/request.js';
 import { decodeResponse } from '../../protocol/displif/response.js';
-import { writePageDirectory } from '../../protocol/displif/page-directory.js';
+import { directoryPagesFor, writePageDirectory } from '../../protocol/displif/page-directory.js';
 import { XRGB8888 } from '../../protocol/formats.js';
 import { Segment } from '../../shared/shm.js';
 import type { RawFrontend } from './raw-frontend.js';
@@ -30,11 +30,13 @@ export class RawDisplay {
     return (await this.fe.requests(reqs.map((r) => this.encode(r)))).map((r) => decodeResponse(r, 2).status);
   }
 
-  /** Shares a one-page directory listing `grefs` and returns its gref, once the backend has seen it. */
+  /** Shares a directory listing `grefs` and returns its first gref, once the backend has seen it. */
   async directory(grefs: number[]): Promise<number> {
-    const dir = Segment.create(this.fe.granter.segmentId(), 'raw-dir', 4096);
+    const pages = directoryPagesFor(grefs.length);
+    const dir = Segment.create(this.fe.granter.segmentId(), 'raw-dir', pages * 4096);
     const dirGref = this.fe.granter.share(dir);
-    writePageDirectory([dir.page(0)], [dirGref], grefs);
+    const index = Array.from({ length: pages }, (_, i) => i);
+    writePageDirectory(index.map((i) => dir.page(i)), index.map((i) => dirGref + i), grefs);
     await this.fe.sync();
     return dirGref;
   }
@@ -49,7 +51,7 @@ export class RawDisplay {
     return this.nextCookie++;
   }
 
-  dbufCreate(cookie: bigint, width: number, height: number, grefDirectory: number, bufferSz = width * height * 4, flags = 0): Outgoing {
+  dbufCreate(cookie: bigint, width: number, height: number, grefDirectory: number, bufferSz = width * height * 4, flags = 0): Extract<Outgoing, { kind: 'dbufCreate' }> {
     return { kind: 'dbufCreate', operation: Op.DBUF_CREATE, dbufCookie: cookie, width, height, bpp: 32, bufferSz, flags, grefDirectory, dataOfs: 0 };
   }
 

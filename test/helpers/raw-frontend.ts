@@ -9,6 +9,7 @@ import { FrontRing } from '../../protocol/ring/shared-ring.js';
 import { EventConsumer } from '../../protocol/ring/event-ring.js';
 import { connectChannel, type Channel, type Message } from '../../shared/channel.js';
 import { EventChannel } from '../../shared/evtchn.js';
+import * as native from '../../shared/native/index.js';
 import { Granter } from '../../shared/sharing.js';
 import { Segment } from '../../shared/shm.js';
 import { Store } from '../../shared/store.js';
@@ -25,7 +26,7 @@ export type ChannelFds = [number, number];
 
 export interface AttachOptions {
   version?: number;
-  /** Replaces the request channel's fds (port 1). */
+  /** Replaces the request channel's fds (port 1); responses are then polled for, not waited on. */
   req?: ChannelFds;
   /** Replaces the event channel's fds (port 2). */
   evt?: ChannelFds;
@@ -36,13 +37,14 @@ export interface AttachOptions {
 export class RawFrontend {
   private ring!: FrontRing;
   private req!: EventChannel;
+  /** Kicks the backend's request channel (a replaced channel is kicked only if it is an eventfd). */
+  private kick: () => void = () => undefined;
   private evtPage!: Uint8Array;
   readonly granter: Granter;
   readonly store: Store;
   readonly refusals: Refused[] = [];
   feDir = '';
   beDir = '';
-  private kicks = 0;
   private kickWaiters: (() => void)[] = [];
   private closed = false;
 
@@ -87,10 +89,17 @@ export class RawFrontend {
     const evt = EventChannel.allocate(2);
     this.ch.send({ t: 'evtchn', port: 1 }, o.req ?? [this.req.tx, this.req.rx]);
     this.ch.send({ t: 'evtchn', port: 2 }, o.evt ?? [evt.tx, evt.rx]);
-    this.req.listen(() => {
-      this.kicks++;
-      for (const w of this.kickWaiters.splice(0)) w();
-    });
+    if (o.req) {
+      const [toBackend] = o.req;
+      this.kick = () => {
+        if (native.isEventfd(toBackend)) native.eventfdWrite(toBackend, 1);
+      };
+    } else {
+      this.kick = () => this.req.notify();
+      this.req.listen(() => {
+        for (const w of this.kickWaiters.splice(0)) w();
+      });
+    }
     this.store.transaction([
       [`${this.feDir}/${StoreField.FE_VERSION}`, String(o.version ?? 2)],
       [`${this.feDir}/${connectorKey(0, StoreField.REQ_RING_REF)}`, String(gref)],
@@ -116,8 +125,14 @@ export class RawFrontend {
     return this.closed;
   }
 
+  /** Rejects if the backend closes the channel first. */
   async waitBackendState(state: number): Promise<void> {
-    while (this.store.read(`${this.beDir}/state`) !== String(state)) await once(this.store, 'change');
+    while (this.store.read(`${this.beDir}/state`) !== String(state)) {
+      if (this.closed) throw new Error(`disconnected before backend state ${state}`);
+      const ac = new AbortController();
+      await Promise.race([once(this.store, 'change', { signal: ac.signal }), once(this.ch, 'close', { signal: ac.signal })]);
+      ac.abort();
+    }
   }
 
   /** Sends one control message as is, with `fds`. */
@@ -141,7 +156,8 @@ export class RawFrontend {
    */
   async requests(packets: Uint8Array[], timeoutMs = 3000): Promise<Uint8Array[]> {
     for (const p of packets) this.ring.writeRequest(p);
-    if (this.ring.pushRequests()) this.req.notify();
+    this.ring.finalCheckForResponses(); // arms rsp_event before the backend can answer: its response kicks
+    if (this.ring.pushRequests()) this.kick();
     const deadline = Date.now() + timeoutMs;
     const out: Uint8Array[] = [];
     while (out.length < packets.length) {
