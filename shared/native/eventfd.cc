@@ -5,16 +5,14 @@
 // stall this whole process), and a full counter is reported as "a kick is already pending", not as an error.
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstring>
 
 #include "args.h"
 #include "errors.h"
+#include "fd_link.h"
 #include "register.h"
 
 namespace {
@@ -86,26 +84,11 @@ Napi::Value EventfdRead(const Napi::CallbackInfo& info) {
 // socket or file handed over in its place must be refused before anything reads, writes or polls it.
 Napi::Value IsEventfd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int fd = 0;
-  if (!ArgFd(info, 0, "readlink", &fd)) return Napi::Value();
   struct stat st;
-  if (fstat(fd, &st) != 0) {
-    ThrowErrno(env, errno, "fstat", "fd " + std::to_string(fd));
-    return Napi::Value();
-  }
-  if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
-    return Napi::Boolean::New(env, false);
-  }
-  const std::string link = "/proc/self/fd/" + std::to_string(fd);
-  char target[PATH_MAX];
-  const ssize_t n = readlink(link.c_str(), target, sizeof target);
-  if (n < 0) {
-    ThrowErrno(env, errno, "readlink", link);
-    return Napi::Value();
-  }
-  static const char kLink[] = "anon_inode:[eventfd]";
-  const size_t len = sizeof kLink - 1;
-  return Napi::Boolean::New(env, static_cast<size_t>(n) == len && std::memcmp(target, kLink, len) == 0);
+  std::string link;
+  if (!FdLink(info, 0, &st, &link)) return Napi::Value();
+  const bool special = S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+  return Napi::Boolean::New(env, !special && link == "anon_inode:[eventfd]");
 }
 
 }  // namespace

@@ -16,13 +16,14 @@ import { writeDirectoryChain } from '../../protocol/displif/page-directory.js';
 import { XRGB8888 } from '../../protocol/formats.js';
 import { XenbusState } from '../../protocol/bus/xenbus-state.js';
 import { Card } from '../../frontend/client/card.js';
-import { findOutput } from '../../frontend/client/output.js';
+import { showTwoFramebuffers } from '../helpers/flip-setup.js';
 import { GRANT_PAGES_PER_PEER } from '../../shared/grants.js';
 import * as native from '../../shared/native/index.js';
 import { SEGMENTS_PER_PEER } from '../../shared/sharing.js';
 import { Segment } from '../../shared/shm.js';
 import { RawDisplay } from '../helpers/raw-display.js';
 import { RawFrontend, type AttachOptions } from '../helpers/raw-frontend.js';
+import { rawRig } from '../helpers/raw-rig.js';
 
 const EINVAL = -22;
 
@@ -45,14 +46,7 @@ class HonestClient {
 
   static async start(path: string): Promise<HonestClient> {
     const card = Card.open(path);
-    const out = await findOutput(card, 0);
-    const { hdisplay: w, vdisplay: h } = out.mode;
-    const fbs: number[] = [];
-    for (let i = 0; i < 2; i++) {
-      const d = await card.createDumb(w, h, 32);
-      fbs.push(await card.addFb2(w, h, XRGB8888.fourcc, d.handle, d.pitch));
-    }
-    await card.setCrtc(out.crtcId, fbs[0]!, 0, 0, [out.connector.connector_id], out.mode);
+    const { out, fbs } = await showTwoFramebuffers(card);
     return new HonestClient(card, out.crtcId, fbs);
   }
 
@@ -377,19 +371,10 @@ describe('a hostile frontend on the control channel', () => {
 });
 
 describe('flip queue bound (paced)', () => {
-  let pair: Pair;
-  let fe: RawFrontend;
-  beforeAll(async () => {
-    pair = await startPair({ connectors: '64x48' });
-    fe = await RawFrontend.connect(join(pair.dir, 'backend.sock'));
-  });
-  afterAll(async () => {
-    fe?.close();
-    await pair?.stop();
-  });
+  const rig = rawRig({ connectors: '64x48' });
 
   it('flips past the per-connector queue bound within one vblank are -EBUSY', async () => {
-    const d = new RawDisplay(fe);
+    const d = new RawDisplay(rig.fe);
     const fb = await d.show(64, 48);
     const statuses = await d.batch(Array.from({ length: LIMITS.queuedFlips + 3 }, () => d.flip(fb)));
     expect(statuses).toEqual([...Array(LIMITS.queuedFlips).fill(0), -16, -16, -16]);
@@ -397,18 +382,10 @@ describe('flip queue bound (paced)', () => {
 });
 
 describe('be-alloc buffer bound', () => {
-  let pair: Pair;
-  let fe: RawFrontend;
-  beforeAll(async () => {
-    pair = await startPair({ connectors: '64x48', unpaced: true, backendArgs: ['--be-alloc'] });
-    fe = await RawFrontend.connect(join(pair.dir, 'backend.sock'));
-  });
-  afterAll(async () => {
-    fe?.close();
-    await pair?.stop();
-  });
+  const rig = rawRig({ connectors: '64x48', unpaced: true, backendArgs: ['--be-alloc'] });
 
   it('REQ_ALLOC past the per-frontend buffer limit is -ENOSPC; destroying one makes room', async () => {
+    const { fe } = rig;
     const d = new RawDisplay(fe);
     const dir = Segment.create(fe.granter.segmentId(), 'dir', 4096);
     const dirGref = fe.granter.share(dir);
