@@ -18,6 +18,7 @@ import { logger } from '../shared/log.js';
 import * as native from '../shared/native/index.js';
 import { Granter, Mapper } from '../shared/sharing.js';
 import { BackendAllocator } from './display/be-alloc.js';
+import { LIMITS, type PeerBudgets } from './limits.js';
 import { Store } from '../shared/store.js';
 import type { FaultPlan } from './faults/plan.js';
 import { Display } from './display/display.js';
@@ -45,7 +46,7 @@ const DEV_ID = 0;
 
 export class FrontendPeer extends EventEmitter<PeerEvents> {
   private readonly store: Store;
-  private readonly mapper = new Mapper();
+  private readonly mapper: Mapper;
   private readonly evtchns = new Map<number, EventChannel>();
   private readonly edids: Uint8Array[];
   /** Every connector's vblank grid is anchored here (CLOCK_MONOTONIC), published before the pipelines exist. */
@@ -54,6 +55,8 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
   readonly beDir: string;
   private display: Display | undefined;
   private rings: RingServer[] = [];
+  /** Ports the connected rings use: closing one under them is EBUSY. */
+  private readonly portsInUse = new Set<number>();
   version: ProtocolVersion | undefined;
   private closed = false;
   /** Control messages that arrived during a stall, handled in order on resume. */
@@ -65,8 +68,10 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
     readonly domid: number,
     private readonly config: BackendConfig,
     private readonly faults: FaultPlan,
+    private readonly budgets: PeerBudgets,
   ) {
     super();
+    this.mapper = new Mapper(true, budgets);
     this.store = new Store(ch);
     this.feDir = frontendDir(domid, DEV_ID);
     this.beDir = backendDir(BACKEND_DOMID, domid, DEV_ID);
@@ -237,28 +242,53 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
         case 'txn':
           return this.remoteWrites(msg.writes);
         case 'evtchn':
-          if (this.evtchns.has(msg.port)) throw pvError('EPROTO', `event channel ${msg.port} bound twice`);
-          this.evtchns.set(msg.port, EventChannel.bind(msg.port, fds[0]!, fds[1]!));
-          return;
-        case 'evtchn-close':
-          this.evtchns.get(msg.port)?.close();
+          return this.bindChannel(msg.port, fds);
+        case 'evtchn-close': {
+          const chan = this.evtchns.get(msg.port);
+          if (!chan) throw pvError('ENOENT', `no event channel ${msg.port}`);
+          // Its fd numbers would be reused by the next open while a ring still kicks them.
+          if (this.portsInUse.has(msg.port)) throw pvError('EBUSY', `event channel ${msg.port} is in use by a connected ring`);
+          chan.close();
           this.evtchns.delete(msg.port);
           return;
+        }
         case 'sync':
           return this.ch.send({ t: 'synced', n: msg.n });
         default:
           throw pvError('EPROTO', `unexpected ${msg.t} from a frontend`);
       }
     } catch (e) {
-      this.fail(asErrno(e));
+      const err = asErrno(e);
+      if (err.code === 'EPROTO') this.fail(err);
+      else this.refuse(msg, err);
     }
   }
 
-  /** A frontend may write only below its own directory. */
+  /** A message that could not be carried out had no effect; the frontend hears why and stays connected. */
+  private refuse(msg: ControlMessage, err: ErrnoLike): void {
+    log.debug(`domain ${this.domid}: refused ${msg.t}: ${err.message}`);
+    if (this.ch.isOpen) this.ch.send({ t: 'refused', of: msg.t, code: err.code, errno: err.errno, message: err.message.slice(0, 256) });
+  }
+
+  /** The fds are checked to be eventfds before anything reads, writes or polls them; they are closed on refusal. */
+  private bindChannel(port: number, fds: number[]): void {
+    try {
+      if (this.evtchns.has(port)) throw pvError('EEXIST', `event channel ${port} is bound already`);
+      if (this.evtchns.size >= LIMITS.evtchnsPerPeer) throw pvError('ENOSPC', `more than ${LIMITS.evtchnsPerPeer} event channels`);
+      this.evtchns.set(port, EventChannel.bind(port, fds[0]!, fds[1]!));
+    } catch (e) {
+      for (const fd of fds) native.close(fd);
+      throw e;
+    }
+  }
+
+  /** A frontend may write only below its own directory, and only so many nodes. */
   private remoteWrites(writes: [string, string][]): void {
     for (const [path] of writes) {
       if (!path.startsWith(`${this.feDir}/`)) throw pvError('EACCES', `frontend may not write ${path}`);
     }
+    const added = new Set(writes.map(([p]) => p).filter((p) => this.store.read(p) === undefined)).size;
+    if (this.store.size + added > LIMITS.storeKeysPerPeer) throw pvError('ENOSPC', `the store holds ${this.store.size} nodes, the limit is ${LIMITS.storeKeysPerPeer}`);
     this.store.applyRemote(writes);
   }
 
@@ -301,7 +331,8 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
       (spec, i) => new Pipeline(i, spec, { paced: this.config.paced, crc: this.config.crc }, (fb) => this.rings[i]?.frameDone(fb.cookie), this.gridAnchorNs),
     );
     for (const p of pipelines) p.on('frame', (f) => this.emit('frame', f));
-    const display = new Display(pipelines, this.mapper.grants, (i) => this.edids[i]!, this.config.beAlloc ? new BackendAllocator(new Granter(this.ch)) : undefined);
+    const allocator = this.config.beAlloc ? new BackendAllocator(new Granter(this.ch), this.budgets.backendBuffers) : undefined;
+    const display = new Display(pipelines, this.mapper.grants, (i) => this.edids[i]!, this.budgets.gatheredPages, allocator);
     this.display = display;
     this.rings = this.config.connectors.map((_, i) => {
       const key = (f: Parameters<typeof connectorKey>[1]) => {
@@ -317,6 +348,7 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
       const chan = (port: number) => {
         const c = this.evtchns.get(port);
         if (!c) throw pvError('EINVAL', `connector ${i}: event channel ${port} not bound`);
+        this.portsInUse.add(port);
         return c;
       };
       return new RingServer(
@@ -335,6 +367,7 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
 
   private disconnect(): void {
     for (const r of this.rings) r.close();
+    this.portsInUse.clear();
     this.display?.close();
     this.display = undefined;
     this.rings = [];

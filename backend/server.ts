@@ -14,6 +14,10 @@ import { fourccToString } from '../protocol/formats.js';
 import { FrontendPeer, type BackendConfig } from './peer.js';
 import type { Pipeline, ScannedFrame } from './display/pipeline.js';
 import { FaultPlan } from './faults/plan.js';
+import { BackendBudgets, LIMITS } from './limits.js';
+import { logger } from '../shared/log.js';
+
+const log = logger('server');
 
 export interface ConnectorStatus {
   index: number;
@@ -72,6 +76,7 @@ export class BackendServer extends EventEmitter<ServerEvents> {
   private readonly lastCrc = new Map<string, number | undefined>();
   private nextDomid = 1;
   readonly faults = new FaultPlan();
+  private readonly budgets = new BackendBudgets();
 
   constructor(
     runtimeDir: string,
@@ -83,8 +88,12 @@ export class BackendServer extends EventEmitter<ServerEvents> {
 
   start(): void {
     this.listener = new Listener(this.socketPath, (ch) => {
+      if (this.byDomid.size >= LIMITS.frontends) {
+        log.warn(`a frontend connected past the limit of ${LIMITS.frontends}: closed`);
+        return ch.close();
+      }
       const domid = this.nextDomid++;
-      const peer = new FrontendPeer(ch, domid, this.config, this.faults);
+      const peer = new FrontendPeer(ch, domid, this.config, this.faults, this.budgets.forPeer());
       this.byDomid.set(domid, peer);
       peer.on('frame', (f) => {
         this.lastCrc.set(`${domid}/${f.connector}`, f.crc);

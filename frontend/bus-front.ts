@@ -131,6 +131,8 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
         return this.store.applyRemote(msg.writes);
       case 'synced':
         return this.granter.synced(msg.n);
+      case 'refused': // the backend did not carry out one message; the ring request that needed it fails too
+        return log.warn(`backend refused ${msg.of}: ${msg.message}`);
       default:
         throw pvError('EPROTO', `unexpected ${msg.t} from the backend`);
     }

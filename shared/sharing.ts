@@ -2,9 +2,10 @@
 // its pages; the mapping side maps the segment and resolves grant refs to its pages. A `sync` barrier tells the
 // granter when the peer has seen everything, so that no ring request can name a ref the peer does not know yet.
 import type { Channel } from './channel.js';
-import { GrantAllocator, GrantMap } from './grants.js';
-import { Segment } from './shm.js';
-import { pvError } from './errors.js';
+import { Budget } from './budget.js';
+import { GRANT_PAGES_PER_PEER, GrantAllocator, GrantMap } from './grants.js';
+import { PAGE, Segment } from './shm.js';
+import { asErrno, isErrnoLike, pvError, type ErrnoLike } from './errors.js';
 import type { ControlMessage } from '../protocol/bus/control.js';
 import * as native from './native/index.js';
 
@@ -74,44 +75,69 @@ export class Granter {
   }
 }
 
+/** Default bounds of the segments one peer may hand over: each is one mapping, or one fd when kept unmapped. */
+export const SEGMENTS_PER_PEER = 4096;
+const UNMAPPED_SEGMENTS_PER_PEER = 1024;
+/** Refused segments remembered, so that grants into them are refused with the same errno. */
+const REFUSED_SEGMENTS_KEPT = 64;
+
+export interface MapperBudgets {
+  segments: Budget;
+  grants: Budget;
+}
+
+/**
+ * Mapping side of the sharing messages. A message that cannot be carried out (a limit, an fd that is no memfd or
+ * cannot be mapped, a range that does not exist) throws an errno other than EPROTO and leaves nothing behind: the
+ * caller refuses that message and keeps the peer. EPROTO is a protocol violation (a segment id used twice).
+ */
 export class Mapper {
-  readonly grants = new GrantMap();
+  readonly grants: GrantMap;
   private readonly segments = new Map<number, Segment>();
+  private readonly refusedSegments = new Map<number, ErrnoLike>();
+  private readonly budgets: MapperBudgets;
 
   /** `mapped` false keeps the peer's segments as fds to pass on (the frontend hands be-alloc buffers to clients). */
-  constructor(private readonly mapped = true) {}
+  constructor(
+    private readonly mapped = true,
+    budgets?: MapperBudgets,
+  ) {
+    this.budgets = budgets ?? {
+      segments: new Budget('segments', mapped ? SEGMENTS_PER_PEER : UNMAPPED_SEGMENTS_PER_PEER),
+      grants: new Budget('granted pages', GRANT_PAGES_PER_PEER),
+    };
+    this.grants = new GrantMap(this.budgets.grants);
+  }
 
   /** Handles seg / seg-close / grant / ungrant; false for other messages. Throws on a peer's protocol error. */
   handle(msg: ControlMessage, fds: number[]): boolean {
     switch (msg.t) {
-      case 'seg': {
-        const fd = fds[0]!;
-        if (this.segments.has(msg.id)) {
-          native.close(fd);
-          throw pvError('EPROTO', `segment ${msg.id} handed over twice`);
-        }
-        let seg: Segment;
-        try {
-          seg = this.mapped ? Segment.adopt(msg.id, fd, msg.size) : Segment.adoptUnmapped(msg.id, fd, msg.size);
-        } catch (e) {
-          native.close(fd);
-          throw e;
-        }
-        this.segments.set(msg.id, seg);
+      case 'seg':
+        this.adopt(msg.id, fds[0]!, msg.size);
         return true;
-      }
       case 'seg-close': {
         const seg = this.segments.get(msg.id);
-        if (!seg) throw pvError('EPROTO', `close of unknown segment ${msg.id}`);
+        if (!seg) {
+          if (this.refusedSegments.delete(msg.id)) return true;
+          throw pvError('ENOENT', `close of unknown segment ${msg.id}`);
+        }
         this.grants.removeSegment(seg);
         this.segments.delete(msg.id);
+        this.budgets.segments.give(1);
         seg.release();
         return true;
       }
       case 'grant': {
         const seg = this.segments.get(msg.seg);
-        if (!seg) throw pvError('EPROTO', `grant into unknown segment ${msg.seg}`);
-        this.grants.add(msg, seg);
+        const refused = seg ? undefined : this.refusedSegments.get(msg.seg);
+        try {
+          if (refused) throw refused;
+          if (!seg) throw pvError('ENOENT', `grant into unknown segment ${msg.seg}`);
+          this.grants.add(msg, seg);
+        } catch (e) {
+          if (isErrnoLike(e) && e.code !== 'EEXIST') this.grants.refused(msg.gref, msg.count, e);
+          throw e;
+        }
         return true;
       }
       case 'ungrant':
@@ -122,10 +148,38 @@ export class Mapper {
     }
   }
 
+  /** A segment the peer handed over; `fd` is this side's either way. */
+  private adopt(id: number, fd: number, size: number): void {
+    if (this.segments.has(id) || this.refusedSegments.has(id)) {
+      native.close(fd);
+      throw pvError('EPROTO', `segment ${id} handed over twice`);
+    }
+    let seg: Segment;
+    try {
+      // Larger than this peer could ever grant: it would only take address space.
+      if (size > this.budgets.grants.limit * PAGE) throw pvError('EFBIG', `segment ${id} of ${size} bytes exceeds ${this.budgets.grants.limit} pages`);
+      this.budgets.segments.take(1);
+      try {
+        seg = this.mapped ? Segment.adopt(id, fd, size) : Segment.adoptUnmapped(id, fd, size);
+      } catch (e) {
+        this.budgets.segments.give(1);
+        throw e;
+      }
+    } catch (e) {
+      native.close(fd);
+      if (this.refusedSegments.size >= REFUSED_SEGMENTS_KEPT) this.refusedSegments.delete(this.refusedSegments.keys().next().value!);
+      this.refusedSegments.set(id, asErrno(e));
+      throw e;
+    }
+    this.segments.set(id, seg);
+  }
+
   /** Lets go of everything the peer shared (it is gone). Users holding a segment keep it until they release. */
   clear(): void {
     this.grants.clear();
     for (const seg of this.segments.values()) seg.release();
     this.segments.clear();
+    this.refusedSegments.clear();
+    this.budgets.segments.release();
   }
 }

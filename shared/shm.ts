@@ -8,7 +8,9 @@ export function pagesFor(bytes: number): number {
   return Math.ceil(bytes / PAGE);
 }
 
+/** A peer's segment must be a memfd (EINVAL otherwise) holding at least `size` bytes. */
 function checkPeerSize(id: number, fd: number, size: number): void {
+  if (!native.isMemfd(fd)) throw pvError('EINVAL', `segment ${id}: fd is not a memfd`);
   if (!Number.isSafeInteger(size) || size <= 0 || size % PAGE !== 0) {
     throw pvError('EINVAL', `segment ${id}: size ${size} is not a positive multiple of ${PAGE}`);
   }
@@ -63,6 +65,7 @@ export class Segment {
    */
   static adopt(id: number, fd: number, size: number): Segment {
     checkPeerSize(id, fd, size);
+    // A read-only fd or a write-sealed memfd cannot be mapped shared-writable (EACCES / EPERM): the caller refuses it.
     const mapping = native.map(fd, 0, size, true);
     native.guard(mapping);
     // The mapping keeps the file alive; holding the fd too would spend one per buffer of every peer.

@@ -16,6 +16,11 @@ export class Store extends EventEmitter<StoreEvents> {
     super();
   }
 
+  /** Nodes held. */
+  get size(): number {
+    return this.data.size;
+  }
+
   read(path: string): string | undefined {
     return this.data.get(path);
   }

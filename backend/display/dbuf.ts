@@ -9,6 +9,12 @@ export interface PageRef {
   page: number;
 }
 
+/** True when the pages lie in order in one segment, so that the dbuf is viewed in place. */
+export function inPlace(pages: readonly PageRef[]): boolean {
+  const first = pages[0]!;
+  return pages.every((p, i) => p.seg === first.seg && p.page === first.page + i);
+}
+
 export class Dbuf {
   /** The buffer's bytes from its first page (pixel data starts at `dataOfs`). */
   readonly bytes: Uint8Array;
@@ -25,9 +31,8 @@ export class Dbuf {
     pages: PageRef[],
   ) {
     const first = pages[0]!;
-    const contiguous = pages.every((p, i) => p.seg === first.seg && p.page === first.page + i);
     this.segments = [...new Set(pages.map((p) => p.seg))].map((s) => s.retain());
-    if (contiguous) {
+    if (inPlace(pages)) {
       this.bytes = first.seg.bytes.subarray(first.page * PAGE, (first.page + pages.length) * PAGE);
       this.scattered = undefined;
     } else {
@@ -39,6 +44,11 @@ export class Dbuf {
   /** Row pitch as Linux computes it for a dumb buffer; 0 for PRIME imports (no geometry). */
   get pitch(): number {
     return Math.ceil((this.width * this.bpp) / 8);
+  }
+
+  /** Pages of the private copy (0 for in-place buffers). */
+  get gatheredPages(): number {
+    return this.scattered?.length ?? 0;
   }
 
   /** Brings a gathered buffer up to date; returns the bytes copied (0 for in-place buffers). */

@@ -1,16 +1,23 @@
 // Resolving a page directory the frontend wrote: the buffer's grant refs, each mapped to a page of a segment it
-// shared. Unknown refs are EINVAL, like a failed grant map.
+// shared. Unknown refs are EINVAL, like a failed grant map, or the errno their grant was refused with (a segment
+// that could not be mapped, a grant limit). A buffer must name each page once: a directory that repeats a page
+// would make a large buffer out of one page, copied in full at every scanout.
 import { pagesForSize, readPageDirectory } from '../../protocol/displif/page-directory.js';
 import { pvError } from '../../shared/errors.js';
 import type { GrantMap } from '../../shared/grants.js';
-import { PAGE } from '../../shared/shm.js';
+import { PAGE, type Segment } from '../../shared/shm.js';
 import type { PageRef } from './dbuf.js';
 
 export function readDirectoryPages(grants: GrantMap, firstGref: number, bufferSz: number): PageRef[] {
   const grefs = readPageDirectory((g) => grants.page(g), firstGref, pagesForSize(bufferSz));
+  const seen = new Map<Segment, Set<number>>();
   return grefs.map((gref) => {
     const ref = grants.resolve(gref);
-    if (!ref) throw pvError('EINVAL', `buffer names unknown grant ref ${gref}`);
+    if (!ref) throw grants.refusal(gref) ?? pvError('EINVAL', `buffer names unknown grant ref ${gref}`);
+    let pages = seen.get(ref.seg);
+    if (!pages) seen.set(ref.seg, (pages = new Set()));
+    if (pages.has(ref.page)) throw pvError('EINVAL', `buffer names page ${ref.page} of segment ${ref.seg.id} twice (grant ref ${gref})`);
+    pages.add(ref.page);
     return ref;
   });
 }

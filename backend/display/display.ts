@@ -15,6 +15,9 @@ import { Pipeline } from './pipeline.js';
 import { readDirectoryPages, writeThroughDirectory } from './directory.js';
 import { fillPageDirectory } from '../../protocol/displif/page-directory.js';
 import type { BackendAllocator, BackendBuffer } from './be-alloc.js';
+import type { Budget } from '../../shared/budget.js';
+import { LIMITS } from '../limits.js';
+import { inPlace } from './dbuf.js';
 
 const log = logger('display');
 
@@ -28,6 +31,8 @@ export class Display {
     readonly pipelines: readonly Pipeline[],
     private readonly grants: GrantMap,
     private readonly edidOf: (connector: number) => Uint8Array,
+    /** Bounds the private copies of dbufs whose pages are scattered. */
+    private readonly gathered: Budget,
     /** Present when be-alloc is on. */
     private readonly allocator?: BackendAllocator,
   ) {}
@@ -73,11 +78,13 @@ export class Display {
     if (this.dbufs.has(req.dbufCookie)) throw pvError('EINVAL', `dbuf cookie ${req.dbufCookie} is live`);
     if (req.flags & ~DBUF_FLG_REQ_ALLOC) throw pvError('EINVAL', `unknown flags 0x${req.flags.toString(16)}`);
     if (req.bufferSz === 0) throw pvError('EINVAL', 'empty buffer');
+    if (this.dbufs.size >= LIMITS.dbufsPerPeer) throw pvError('ENOSPC', `more than ${LIMITS.dbufsPerPeer} dbufs`);
     if (req.flags & DBUF_FLG_REQ_ALLOC) return this.dbufAllocate(req);
     const pages = readDirectoryPages(this.grants, req.grefDirectory, req.bufferSz);
     const bytes = pages.length * 4096;
     const need = req.dataOfs + Math.ceil((req.width * req.bpp) / 8) * req.height;
     if (req.dataOfs >= bytes || need > bytes) throw pvError('EINVAL', `geometry needs ${need} bytes, buffer has ${bytes}`);
+    if (!inPlace(pages)) this.gathered.take(pages.length);
     this.dbufs.set(req.dbufCookie, new Dbuf(req.dbufCookie, req.width, req.height, req.bpp, req.bufferSz, req.dataOfs, pages));
   }
 
@@ -109,6 +116,7 @@ export class Display {
   }
 
   private freeDbuf(dbuf: Dbuf): void {
+    this.gathered.give(dbuf.gatheredPages);
     dbuf.release();
     const buf = this.owned.get(dbuf);
     if (buf) {
@@ -122,6 +130,7 @@ export class Display {
     if (!dbuf) throw pvError('EINVAL', `no dbuf ${dbufCookie}`);
     if (fbCookie === 0n) throw pvError('EINVAL', 'fb cookie 0');
     if (this.fbs.has(fbCookie)) throw pvError('EINVAL', `fb cookie ${fbCookie} is live`);
+    if (this.fbs.size >= LIMITS.fbsPerPeer) throw pvError('ENOSPC', `more than ${LIMITS.fbsPerPeer} framebuffers`);
     const format = formatByFourcc(fourcc);
     if (!format) throw pvError('EINVAL', `unsupported pixel format 0x${fourcc.toString(16)}`);
     if (width === 0 || height === 0) throw pvError('EINVAL', 'empty framebuffer');

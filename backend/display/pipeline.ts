@@ -11,6 +11,7 @@ import { RateMeter } from '../scanout/rate.js';
 import { VblankClock } from '../scanout/vblank.js';
 import type { VblankGrid } from '../../protocol/bus/vblank-grid-keys.js';
 import type { Fb, Viewport } from './framebuffer.js';
+import { LIMITS } from '../limits.js';
 
 export interface ConnectorSpec {
   width: number;
@@ -137,7 +138,9 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
     this.flushQueue();
   }
 
+  /** EBUSY when the connector already has as many flips waiting as it queues. */
   flip(fb: Fb): void {
+    if (this.queue.length >= LIMITS.queuedFlips) throw pvError('EBUSY', `connector ${this.index} has ${this.queue.length} flips waiting`);
     this.queue.push(fb);
     // Unpaced: latch right after the PG_FLIP response is out, so the event never overtakes it.
     if (this.options.paced) this.clock.schedule(() => this.vblank());

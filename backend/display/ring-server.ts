@@ -13,6 +13,7 @@ import type { EventChannel } from '../../shared/evtchn.js';
 import { asErrno, type ErrnoLike } from '../../shared/errors.js';
 import { logger } from '../../shared/log.js';
 import type { Display } from './display.js';
+import { LIMITS } from '../limits.js';
 
 const log = logger('ring');
 
@@ -40,7 +41,7 @@ export class RingServer {
   private readonly backlog: QueuedEvent[] = [];
   private retry: NodeJS.Timeout | undefined;
   private paused = false;
-  /** Frame-done events a fault dropped. */
+  /** Frame-done events dropped: by a fault, or past the backlog bound (a frontend that stopped consuming). */
   droppedEvents = 0;
 
   constructor(
@@ -57,6 +58,9 @@ export class RingServer {
   ) {
     this.ring = BackRing.attach(reqPage);
     this.events = EventProducer.attach(evtPage);
+    // A channel the frontend broke (not an eventfd any more, blocking mode) disconnects that frontend only.
+    reqChannel.onFailure(fatal);
+    evtChannel.onFailure(fatal);
     reqChannel.listen(() => this.service());
   }
 
@@ -86,6 +90,12 @@ export class RingServer {
     if (fault?.action === 'drop') {
       this.droppedEvents++;
       return; // never sent, so the next event keeps the id the frontend expects
+    }
+    if (this.backlog.length >= LIMITS.frameDoneBacklog) {
+      // The frontend has not consumed its event page for this many flips: it is not waiting for these.
+      this.droppedEvents++;
+      log.debug(`connector ${this.connector}: frame-done backlog full, event dropped`);
+      return;
     }
     this.backlog.push({ fbCookie, notBefore: fault ? performance.now() + fault.ms : 0 });
     this.flushEvents();

@@ -25,7 +25,13 @@ export type ControlMessage =
   | { t: 'evtchn-close'; port: number }
   /** barrier: the peer answers `synced` after it handled everything sent before. */
   | { t: 'sync'; n: number }
-  | { t: 'synced'; n: number };
+  | { t: 'synced'; n: number }
+  /**
+   * backend → frontend: a message of type `of` was refused with an errno (a resource limit, an fd that is not what
+   * it claims, a range that does not exist) and had no effect; the peer stays connected. Malformed messages and
+   * protocol violations disconnect instead.
+   */
+  | { t: 'refused'; of: string; code: string; errno: number; message: string };
 
 /** How many fds each message carries. */
 export function fdsOf(msg: ControlMessage): number {
@@ -86,6 +92,8 @@ export function parseControl(m: Fields): ControlMessage {
       return { t: 'sync', n: u('n') };
     case 'synced':
       return { t: 'synced', n: u('n') };
+    case 'refused':
+      return { t: 'refused', of: str(m, 'of', 32, 'EPROTO'), code: str(m, 'code', 32, 'EPROTO'), errno: u('errno'), message: s('message') };
     default:
       throw new FieldError('EPROTO', 71, `unknown control message ${JSON.stringify(m.t)}`);
   }

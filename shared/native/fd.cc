@@ -3,12 +3,35 @@
 // closing is the signal).
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "args.h"
 #include "errors.h"
+#include "fd_link.h"
 #include "register.h"
+
+bool FdLink(const Napi::CallbackInfo& info, size_t index, struct stat* st, std::string* link) {
+  Napi::Env env = info.Env();
+  int fd = 0;
+  if (!ArgFd(info, index, "readlink", &fd)) return false;
+  if (fstat(fd, st) != 0) {
+    ThrowErrno(env, errno, "fstat", "fd " + std::to_string(fd));
+    return false;
+  }
+  const std::string path = "/proc/self/fd/" + std::to_string(fd);
+  char target[PATH_MAX];
+  const ssize_t n = readlink(path.c_str(), target, sizeof target);
+  if (n < 0) {
+    ThrowErrno(env, errno, "readlink", path);
+    return false;
+  }
+  link->assign(target, static_cast<size_t>(n));
+  return true;
+}
+
+bool StartsWith(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
 namespace {
 

@@ -71,8 +71,9 @@ interface Addon {
     cb: (err: NativeError | null, readable: boolean, writable: boolean) => void,
   ): Watcher;
   eventfd(initial: number): number;
-  eventfdWrite(fd: number, value: number): void;
+  eventfdWrite(fd: number, value: number): boolean;
   eventfdRead(fd: number): number;
+  isEventfd(fd: number): boolean;
 }
 
 /** The package root: the first directory above this file holding binding.gyp (works from source and from dist/). */
@@ -203,10 +204,18 @@ export function watch(
 export function eventfd(initial: number): number {
   return addon.eventfd(initial);
 }
-export function eventfdWrite(fd: number, value: number): void {
-  addon.eventfdWrite(fd, value);
+/**
+ * Adds `value` to the counter; false when it would overflow (EAGAIN: the reader has not taken earlier kicks yet).
+ * EINVAL for an fd in blocking mode: a peer that cleared O_NONBLOCK could otherwise stall the caller.
+ */
+export function eventfdWrite(fd: number, value: number): boolean {
+  return addon.eventfdWrite(fd, value);
 }
-/** Reads and clears the counter; 0 when it was 0. */
+/** Reads and clears the counter; 0 when it was 0. EINVAL for an fd in blocking mode, as for eventfdWrite. */
 export function eventfdRead(fd: number): number {
   return addon.eventfdRead(fd);
+}
+/** True iff fd is an eventfd (its /proc/self/fd link reads "anon_inode:[eventfd]"). */
+export function isEventfd(fd: number): boolean {
+  return addon.isEventfd(fd);
 }

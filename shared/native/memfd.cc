@@ -7,10 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstring>
-
 #include "args.h"
 #include "errors.h"
+#include "fd_link.h"
 #include "register.h"
 
 #ifndef F_SEAL_FUTURE_WRITE
@@ -70,27 +69,12 @@ Napi::Value GetSeals(const Napi::CallbackInfo& info) {
 
 Napi::Value IsMemfd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int fd = 0;
-  if (!ArgFd(info, 0, "readlink", &fd)) return Napi::Value();
   struct stat st;
-  if (fstat(fd, &st) != 0) {
-    ThrowErrno(env, errno, "fstat", FdDetail(fd));
-    return Napi::Value();
-  }
+  std::string link;
+  if (!FdLink(info, 0, &st, &link)) return Napi::Value();
   // A memfd is a regular shmem file whose /proc link reads "/memfd:<name> (deleted)". Checking S_ISREG first keeps
   // sockets, pipes and directories out even if their link text were ever to look similar.
-  if (!S_ISREG(st.st_mode)) return Napi::Boolean::New(env, false);
-  const std::string link = "/proc/self/fd/" + std::to_string(fd);
-  char target[PATH_MAX];
-  const ssize_t n = readlink(link.c_str(), target, sizeof target);
-  if (n < 0) {
-    ThrowErrno(env, errno, "readlink", link);
-    return Napi::Value();
-  }
-  static const char kPrefix[] = "/memfd:";
-  const size_t prefixLen = sizeof kPrefix - 1;
-  const bool memfd = static_cast<size_t>(n) >= prefixLen && std::memcmp(target, kPrefix, prefixLen) == 0;
-  return Napi::Boolean::New(env, memfd);
+  return Napi::Boolean::New(env, S_ISREG(st.st_mode) && StartsWith(link, "/memfd:"));
 }
 
 Napi::Value Truncate(const Napi::CallbackInfo& info) {

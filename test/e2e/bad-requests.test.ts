@@ -1,41 +1,30 @@
 // Bad requests on the ring get the right negative errno, and the backend keeps serving (this frontend and others).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { Op } from '../../protocol/displif/constants.js';
 import { encodeRequest, type Request } from '../../protocol/displif/request.js';
 import { decodeResponse } from '../../protocol/displif/response.js';
 import { writePageDirectory } from '../../protocol/displif/page-directory.js';
 import { Segment } from '../../shared/shm.js';
 import { Card } from '../../frontend/client/card.js';
-import { RawFrontend } from '../helpers/raw-frontend.js';
-import { startPair, type Pair } from '../../cli/processes.js';
+import { rawRig } from '../helpers/raw-rig.js';
 
 const XR24 = 0x34325258;
 
 describe('hostile requests on the ring', () => {
-  let pair: Pair;
-  let fe: RawFrontend;
-  beforeAll(async () => {
-    pair = await startPair({ connectors: '64x48', unpaced: true });
-    fe = await RawFrontend.connect(join(pair.dir, 'backend.sock'));
-  });
-  afterAll(async () => {
-    fe?.close();
-    await pair?.stop();
-  });
+  const rig = rawRig({ connectors: '64x48', unpaced: true });
 
   async function status(req: Request): Promise<{ id: number; operation: number; status: number }> {
-    return decodeResponse(await fe.request(encodeRequest(req, 2)), 2);
+    return decodeResponse(await rig.fe.request(encodeRequest(req, 2)), 2);
   }
 
   /** A 3-page buffer shared with the backend and its directory; returns the directory's gref. */
   async function shareBuffer(pages: number): Promise<number> {
-    const buf = Segment.create(fe.granter.segmentId(), 'buf', pages * 4096);
-    const first = fe.granter.share(buf);
-    const dir = Segment.create(fe.granter.segmentId(), 'dir', 4096);
-    const dirGref = fe.granter.share(dir);
+    const buf = Segment.create(rig.fe.granter.segmentId(), 'buf', pages * 4096);
+    const first = rig.fe.granter.share(buf);
+    const dir = Segment.create(rig.fe.granter.segmentId(), 'dir', 4096);
+    const dirGref = rig.fe.granter.share(dir);
     writePageDirectory([dir.page(0)], [dirGref], Array.from({ length: pages }, (_, i) => first + i));
-    await fe.granter.sync();
+    await rig.fe.granter.sync();
     return dirGref;
   }
 
@@ -47,7 +36,7 @@ describe('hostile requests on the ring', () => {
     const pkt = new Uint8Array(64);
     pkt[0] = 0x34;
     pkt[2] = 0x42;
-    const rsp = decodeResponse(await fe.request(pkt), 2);
+    const rsp = decodeResponse(await rig.fe.request(pkt), 2);
     expect(rsp).toMatchObject({ id: 0x34, operation: 0x42, status: -22 });
   });
 
@@ -75,12 +64,12 @@ describe('hostile requests on the ring', () => {
 
   it('GET_EDID on a v2 ring answers a valid EDID size', async () => {
     const dir = await shareBuffer(8);
-    const rsp = decodeResponse(await fe.request(encodeRequest({ kind: 'getEdid', operation: Op.GET_EDID, id: 11, bufferSz: 32768, grefDirectory: dir }, 2)), 2);
+    const rsp = decodeResponse(await rig.fe.request(encodeRequest({ kind: 'getEdid', operation: Op.GET_EDID, id: 11, bufferSz: 32768, grefDirectory: dir }, 2)), 2);
     expect(rsp).toMatchObject({ kind: 'getEdid', status: 0, edidSz: 128 });
   });
 
   it('the backend keeps serving other frontends', async () => {
-    const card = Card.open(pair.card);
+    const card = Card.open(rig.pair.card);
     try {
       expect((await card.call('VERSION', {})).name).toBe('pvdisplay');
       const d = await card.createDumb(64, 48, 32);

@@ -2,8 +2,7 @@
 // order, with the user data, CRTC, increasing sequence and monotonic timestamps; no fd leak over 10,000 flips.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Card } from '../../frontend/client/card.js';
-import { findOutput, type Output } from '../../frontend/client/output.js';
-import { XRGB8888 } from '../../protocol/formats.js';
+import { showTwoFramebuffers } from '../helpers/flip-setup.js';
 import { EVENT_TYPE } from '../../protocol/kms/constants.js';
 import { readFileSync } from 'node:fs';
 import { fdCount, startPair, type Pair } from '../../cli/processes.js';
@@ -11,18 +10,6 @@ import { fdCount, startPair, type Pair } from '../../cli/processes.js';
 /** Shared-memory mappings of a process: lines of /proc/PID/maps backed by a memfd. */
 function memfdMappings(pid: number): number {
   return readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').filter((l) => l.includes('/memfd:')).length;
-}
-
-async function setup(card: Card): Promise<{ out: Output; fbs: number[] }> {
-  const out = await findOutput(card, 0);
-  const { hdisplay: w, vdisplay: h } = out.mode;
-  const fbs: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    const d = await card.createDumb(w, h, 32);
-    fbs.push(await card.addFb2(w, h, XRGB8888.fourcc, d.handle, d.pitch));
-  }
-  await card.setCrtc(out.crtcId, fbs[0]!, 0, 0, [out.connector.connector_id], out.mode);
-  return { out, fbs };
 }
 
 describe('page flips (unpaced)', () => {
@@ -38,7 +25,7 @@ describe('page flips (unpaced)', () => {
   });
 
   it('one hundred flips in a row each deliver one event, in order', async () => {
-    const { out, fbs } = await setup(card);
+    const { out, fbs } = await showTwoFramebuffers(card);
     const events = [];
     let lastSeq = -1;
     for (let n = 1; n <= 100; n++) {
@@ -58,7 +45,7 @@ describe('page flips (unpaced)', () => {
   });
 
   it('a second flip before the first completes is EBUSY', async () => {
-    const { out, fbs } = await setup(card);
+    const { out, fbs } = await showTwoFramebuffers(card);
     const first = card.pageFlip(out.crtcId, fbs[1]!, 1n);
     const second = card.pageFlip(out.crtcId, fbs[0]!, 2n);
     await first;
@@ -67,7 +54,7 @@ describe('page flips (unpaced)', () => {
   });
 
   it('10,000 flips leave fd and mapping counts of both processes where they were', async () => {
-    const { out, fbs } = await setup(card);
+    const { out, fbs } = await showTwoFramebuffers(card);
     const pids = [pair.frontend.child.pid!, pair.backend.child.pid!];
     const warm = async (count: number, from: number) => {
       for (let n = from; n < from + count; n++) {
@@ -87,7 +74,7 @@ describe('paced flips', () => {
     const pair = await startPair({ connectors: '320x240' });
     const card = Card.open(pair.card);
     try {
-      const { out, fbs } = await setup(card);
+      const { out, fbs } = await showTwoFramebuffers(card);
       const events: { stamp: number; sequence: number }[] = [];
       for (let n = 0; n < 30; n++) {
         await card.pageFlip(out.crtcId, fbs[n % 2]!, BigInt(n));
