@@ -10,6 +10,7 @@ const log = logger('kms');
 
 export async function closeFile(dev: KmsDevice, file: DrmFile): Promise<void> {
   if (!dev.files.delete(file)) return;
+  file.endEvents(false);
   forgetFile(dev, file);
   for (const fb of [...file.fbs]) await removeFb(dev, file, fb).catch((e: Error) => log.warn(`close: ${e.message}`));
   for (const obj of file.handles.values()) obj.put();
