@@ -4,8 +4,11 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFakeRoot, removeFakeRoot } from '../../cli/run/fake-root.js';
+import { ROOT } from '../../cli/processes.js';
+import { drmProgramsWanted } from '../helpers/drm-programs.js';
 
 /** sysfs_uevent_get: the value of KEY= in DIR/uevent. */
 function uevent(dir: string, key: string): string | undefined {
@@ -38,5 +41,18 @@ describe('fake root', () => {
     removeFakeRoot(root);
     expect(existsSync(root)).toBe(false);
     expect(readdirSync(parent)).toEqual([]);
+  });
+
+  // The real libdrm (Debian's libdrm-dev) walking the tree: in a private mount namespace the tree is mounted as /sys
+  // and /dev/dri/card0 is a real 226:0 node, exactly the view the interposer's path redirect gives a program.
+  it.skipIf(!drmProgramsWanted || process.getuid?.() !== 0)("libdrm's drmGetDevices2 finds one platform device with its OF name and compatible", () => {
+    const root = createFakeRoot(parent, [0]);
+    const probe = join(parent, 'libdrm-discovery');
+    const cflags = execFileSync('pkg-config', ['--cflags', '--libs', 'libdrm'], { encoding: 'utf8' }).trim().split(/\s+/);
+    execFileSync('cc', ['-Wall', '-Wextra', '-o', probe, join(ROOT, 'test/interposer/fixtures/libdrm-discovery.c'), ...cflags]);
+    const script = `mount -t tmpfs none /sys && cp -a "$1/sys/." /sys/ && mount -t tmpfs none /dev && mkdir /dev/dri && mknod /dev/dri/card0 c 226 0 && exec "$2"`;
+    const out = execFileSync('unshare', ['-m', 'sh', '-c', script, 'sh', root, probe], { encoding: 'utf8' });
+    expect(out.trim().split('\n')).toEqual(['devices 1', 'bus 2 nodes 0x1 primary /dev/dri/card0', 'fullname /pvdisplay@0', 'compatible pvdisplay,displif']);
+    removeFakeRoot(root);
   });
 });
