@@ -25,7 +25,8 @@ interface DrmInfoDevice {
   planes: { id: number; crtc_id: number; fb_id: number; possible_crtcs: number; formats: number[]; properties: DrmInfoProps }[];
 }
 
-const props = (list: InfoProp[]) => Object.fromEntries(list.map((p) => [p.name, { id: p.id, value: p.value }]));
+// drm_info prints raw values as u64: a signed -1 (IN_FENCE_FD) is 2^64 - 1, which JSON.parse rounds as we do here.
+const props = (list: InfoProp[]) => Object.fromEntries(list.map((p) => [p.name, { id: p.id, value: p.value < 0 ? 2 ** 64 + p.value : p.value }]));
 const dprops = (o: DrmInfoProps) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, { id: v.id, value: v.raw_value }]));
 
 async function info(pair: Pair): Promise<Info> {
