@@ -183,7 +183,17 @@ int mp_next(mp_reader *r, mp_item *it) {
     it->type = MP_FLOAT;
     memcpy(&it->f, &v, 8);
     return 0;
-  default: /* ext types: not part of the protocol */
+  /* ext types: msgpack-lite sends a Uint8Array (not a Buffer) as one; its payload is the bytes */
+  case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
+    if (take(r, 1, &b)) return -1;
+    return sized(r, it, MP_BIN, 0, 1u << (t - 0xd4));
+  case 0xc7: case 0xc8: case 0xc9: {
+    int lenbytes = 1 << (t - 0xc7);
+    uint64_t n;
+    if (be(r, lenbytes, &n) || take(r, 1, &b)) return -1;
+    return sized(r, it, MP_BIN, 0, (uint32_t)n);
+  }
+  default:
     return -1;
   }
 }
