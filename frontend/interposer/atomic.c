@@ -66,6 +66,8 @@ static int h_atomic(struct pvd_card *c, void *k) {
   struct drm_mode_atomic *at = k;
   struct lists l = {0};
   int fds[PVD_MAX_FDS], nfds = 0;
+  /* drm_mode_atomic_ioctl() refuses these before it reads any array (the device node checks the rest) */
+  if (!c->atomic || (at->flags & ~DRM_MODE_ATOMIC_FLAGS) || at->reserved) return -EINVAL;
   int e = read_lists(at, &l);
   /* fences: the program's fd numbers become indexes into the fds riding along; out-fence pointers are checked
    * writable first (the kernel writes -1 before committing) */

@@ -37,6 +37,7 @@ struct pvd_card {
   int refs;         /* program fds referring to it */
   int uses;         /* calls in progress (under the table lock) */
   int gone;         /* the device node closed the connection: ENODEV */
+  int atomic;       /* the ATOMIC client cap is set: MODE_ATOMIC's first checks come before its copies */
   uint32_t next_id;
   pthread_mutex_t lock;  /* one request at a time; also guards maps, props */
   pthread_mutex_t rlock; /* one read() at a time, so records come out whole and in order */

@@ -246,8 +246,10 @@ static int h_set_client_cap(struct pvd_card *c, void *k) {
   mp_kv_uint(&a, "value", s->value);
   struct pvd_reply r;
   int e = pvd_op(c, "SET_CLIENT_CAP", &a, &r);
-  if (!e) pvd_reply_done(&r);
-  return e;
+  if (e) return e;
+  pvd_reply_done(&r);
+  if (s->capability == DRM_CLIENT_CAP_ATOMIC) c->atomic = s->value != 0;
+  return 0;
 }
 
 static int h_get_magic(struct pvd_card *c, void *k) {

@@ -80,6 +80,17 @@ static void round_once(int fd) {
   expect("mmap beyond the buffer", mmap(NULL, cd.size + 4096, PROT_READ, MAP_SHARED, fd, (off_t)map.offset) == MAP_FAILED ? -1 : 0, EINVAL);
   expect("DESTROY_DUMB", ioctl(fd, DRM_IOCTL_MODE_DESTROY_DUMB, &(struct drm_mode_destroy_dumb){.handle = cd.handle}), 0);
 
+  /* atomic: without the client cap EINVAL before any copy; with it, bad arrays EFAULT and bad flags EINVAL */
+  struct drm_mode_atomic at = {.count_objs = 1, .objs_ptr = BAD, .count_props_ptr = BAD};
+  expect("ATOMIC without the cap", ioctl(fd, DRM_IOCTL_MODE_ATOMIC, &at), EINVAL);
+  struct drm_set_client_cap cap = {.capability = DRM_CLIENT_CAP_ATOMIC, .value = 1};
+  expect("SET_CLIENT_CAP ATOMIC", ioctl(fd, DRM_IOCTL_SET_CLIENT_CAP, &cap), 0);
+  expect("ATOMIC bad arrays", ioctl(fd, DRM_IOCTL_MODE_ATOMIC, &at), EFAULT);
+  at.flags = 0x80000000u;
+  expect("ATOMIC bad flags", ioctl(fd, DRM_IOCTL_MODE_ATOMIC, &at), EINVAL);
+  cap.value = 0;
+  expect("SET_CLIENT_CAP ATOMIC off", ioctl(fd, DRM_IOCTL_SET_CLIENT_CAP, &cap), 0);
+
   /* no events queued on a non-blocking fd */
   char buf[64];
   expect("read without events", (int)read(fd, buf, sizeof buf), EAGAIN);
