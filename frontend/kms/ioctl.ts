@@ -10,7 +10,7 @@ import { addFb, addFb2, closeFb, dirtyFb, getFb, getFb2, rmFb } from './fb-ops.j
 import { cursor, getGamma, setGamma } from './cursor-gamma.js';
 import type { DrmFile } from './file.js';
 import { closeHandle, createDumb, mapDumb } from './gem-ops.js';
-import { pageFlip, setCrtc, setProperty } from './legacy.js';
+import { pageFlip, setCrtc, setPlane, setProperty } from './legacy.js';
 import { authMagic, dropMaster, getMagic, setMaster } from './master.js';
 import * as q from './queries.js';
 import { getSequence, queueSequence, waitVblank } from './vblank-ops.js';
@@ -135,6 +135,21 @@ const HANDLERS: Record<KmsOp, Handler> = {
       y: uint(a, 'y'),
       connectors: uintArray(a, 'connectors', 64),
       mode: a.mode === null || a.mode === undefined ? null : parseModeInfo(obj(a, 'mode')),
+    }).then(() => EMPTY),
+  MODE_SETPLANE: (dev, f, a) =>
+    setPlane(dev, f, {
+      plane_id: uint(a, 'plane_id'),
+      crtc_id: uint(a, 'crtc_id'),
+      fb_id: uint(a, 'fb_id'),
+      flags: optUint(a, 'flags', 0),
+      crtc_x: int(a, 'crtc_x'),
+      crtc_y: int(a, 'crtc_y'),
+      crtc_w: uint(a, 'crtc_w'),
+      crtc_h: uint(a, 'crtc_h'),
+      src_x: uint(a, 'src_x'),
+      src_y: uint(a, 'src_y'),
+      src_w: uint(a, 'src_w'),
+      src_h: uint(a, 'src_h'),
     }).then(() => EMPTY),
   MODE_PAGE_FLIP: (dev, f, a) =>
     pageFlip(dev, f, {

@@ -86,6 +86,11 @@ export interface KmsOps {
   /** No gamma_set (as xen-drm-front's simple-KMS CRTC): ENOSYS. Master only. */
   MODE_SETGAMMA: [{ crtc_id: number; gamma_size: number }, Record<string, never>];
   MODE_SETCRTC: [{ crtc_id: number; fb_id: number; x: number; y: number; connectors: number[]; mode: ModeInfo | null }, Record<string, never>];
+  /** Legacy plane update (master only); fb_id 0 turns the plane off. src_* are 16.16. */
+  MODE_SETPLANE: [
+    { plane_id: number; crtc_id: number; fb_id: number; flags: number; crtc_x: number; crtc_y: number; crtc_w: number; crtc_h: number; src_x: number; src_y: number; src_w: number; src_h: number },
+    Record<string, never>,
+  ];
   /** `user_data` is 8 little-endian bytes (a u64), echoed in the flip-complete event. */
   /** With `out_fence` (an extension of the legacy call) the reply carries a fence fd that signals at flip done. */
   MODE_PAGE_FLIP: [{ crtc_id: number; fb_id: number; flags: number; user_data: Uint8Array; sequence?: number; out_fence?: boolean }, { out_fence?: number }];

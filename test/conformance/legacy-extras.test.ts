@@ -126,4 +126,19 @@ describe('ioctls for unmodified programs', () => {
     await fails(plain.call('MODE_OBJ_GETPROPERTIES', { obj_id: lit.fbs[0]!, obj_type: 0 }), 'EINVAL');
     plain.close();
   });
+
+  it('SETPLANE: the primary plane takes another fb in one commit; lookups ENOENT, master only, bad source ENOSPC, off while lit EINVAL', async () => {
+    const { hdisplay: w, vdisplay: h } = lit.out.mode;
+    const base = { plane_id: lit.planeId, crtc_id: lit.out.crtcId, fb_id: lit.fbs[1]!, flags: 0, crtc_x: 0, crtc_y: 0, crtc_w: w, crtc_h: h, src_x: 0, src_y: 0, src_w: w << 16, src_h: h << 16 };
+    await r.master.call('MODE_SETPLANE', base);
+    expect((await r.master.call('MODE_GETPLANE', { plane_id: lit.planeId })).fb_id).toBe(lit.fbs[1]);
+    await fails(r.master.call('MODE_SETPLANE', { ...base, plane_id: 0xffff }), 'ENOENT');
+    await fails(r.master.call('MODE_SETPLANE', { ...base, fb_id: 0xffff }), 'ENOENT');
+    await fails(r.master.call('MODE_SETPLANE', { ...base, src_x: 1 << 16 }), 'ENOSPC');
+    await fails(r.master.call('MODE_SETPLANE', { ...base, fb_id: 0 }), 'EINVAL');
+    const plain = r.open();
+    await fails(plain.call('MODE_SETPLANE', base), 'EACCES');
+    plain.close();
+    await r.master.call('MODE_SETPLANE', { ...base, fb_id: lit.fbs[0]! });
+  });
 });

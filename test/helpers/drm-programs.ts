@@ -31,9 +31,19 @@ export interface Program {
   kill(sig?: NodeJS.Signals): void;
 }
 
+const running = new Set<ChildProcess>();
+
+/** Kills what a failed test left running (a leftover program would stay DRM master for the next one). */
+export function killLeftovers(): void {
+  for (const c of running) c.kill('SIGTERM'); // run passes it on to the program
+  running.clear();
+}
+
 /** `pvdisplay run --runtime-dir <pair> -- argv`, stdin a pipe that stays open until press(). */
 export function runUnder(pair: Pair, argv: string[], env: NodeJS.ProcessEnv = {}, runArgs: string[] = []): Program {
   const child = spawn(process.execPath, [CLI, 'run', '--runtime-dir', pair.dir, ...runArgs, '--', ...argv], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const stdout: string[] = [];
   const stderr: string[] = [];
   const all: string[] = [];

@@ -2,7 +2,7 @@
 // sysfs) and reads every object and property through the interposer; what it prints equals `pvdisplay info --json`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, startPair, type Pair } from '../../cli/processes.js';
-import { drmProgramsWanted, runToEnd } from '../helpers/drm-programs.js';
+import { drmProgramsWanted, runToEnd, killLeftovers } from '../helpers/drm-programs.js';
 
 interface InfoProp {
   id: number;
@@ -40,7 +40,10 @@ async function info(pair: Pair): Promise<Info> {
 describe.skipIf(!drmProgramsWanted)('drm_info under pvdisplay run', () => {
   let pair: Pair;
   beforeAll(async () => (pair = await startPair({ connectors: '640x480,800x600' })));
-  afterAll(async () => pair?.stop());
+  afterAll(async () => {
+    killLeftovers();
+    await pair?.stop();
+  });
 
   it('drm_info -j finds /dev/dri/card0 (a platform device, driver pvdisplay) and shows what pvdisplay info shows', async () => {
     const r = await runToEnd(pair, ['drm_info', '-j']);

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCall } from '../../cli/admin-client.js';
 import { startPair, type Pair } from '../../cli/processes.js';
-import { backendConnector, drmProgramsWanted, runUnder } from '../helpers/drm-programs.js';
+import { backendConnector, drmProgramsWanted, runUnder, killLeftovers } from '../helpers/drm-programs.js';
 
 interface CrcRead {
   entries: { sequence: number; crc: number }[];
@@ -12,7 +12,10 @@ interface CrcRead {
 describe.skipIf(!drmProgramsWanted)('kmscube under pvdisplay run', () => {
   let pair: Pair;
   beforeAll(async () => (pair = await startPair({ connectors: '320x240' })));
-  afterAll(async () => pair?.stop());
+  afterAll(async () => {
+    killLeftovers();
+    await pair?.stop();
+  });
 
   for (const atomic of [false, true]) {
     it(`kmscube ${atomic ? '-A ' : ''}-c 90 renders frames the backend scans out with changing CRCs`, async () => {

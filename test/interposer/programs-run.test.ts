@@ -6,14 +6,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPair, type Pair } from '../../cli/processes.js';
 import { PRELOAD } from '../../cli/commands/run.js';
-import { drmProgramsWanted, runToEnd, runUnder } from '../helpers/drm-programs.js';
+import { drmProgramsWanted, runToEnd, runUnder, killLeftovers } from '../helpers/drm-programs.js';
 
 const runDirs = (pair: Pair) => readdirSync(pair.dir).filter((n) => n.startsWith('run-'));
 
 describe.skipIf(!drmProgramsWanted)('pvdisplay run', () => {
   let pair: Pair;
   beforeAll(async () => (pair = await startPair({ connectors: '320x240' })));
-  afterAll(async () => pair?.stop());
+  afterAll(async () => {
+    killLeftovers();
+    await pair?.stop();
+  });
 
   it('sets LD_PRELOAD, PVDISPLAY_RUNTIME_DIR and a fake root that lists the live card; removes it at exit', async () => {
     const script = 'echo "$LD_PRELOAD"; echo "$PVDISPLAY_RUNTIME_DIR"; echo "$PVDISPLAY_FAKE_ROOT"; ls "$PVDISPLAY_FAKE_ROOT/dev/dri"; readlink "$PVDISPLAY_FAKE_ROOT/sys/dev/char/226:0"';

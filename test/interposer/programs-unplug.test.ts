@@ -6,12 +6,15 @@ import { join } from 'node:path';
 import { run, startPair, waitFor, type Pair } from '../../cli/processes.js';
 import { Card } from '../../frontend/client/card.js';
 import { findOutput } from '../../frontend/client/output.js';
-import { drmProgramsWanted, runUnder } from '../helpers/drm-programs.js';
+import { drmProgramsWanted, runUnder, killLeftovers } from '../helpers/drm-programs.js';
 
 describe.skipIf(!drmProgramsWanted)('backend killed under a program', () => {
   let pair: Pair;
   beforeAll(async () => (pair = await startPair({ connectors: '320x240' })));
-  afterAll(async () => pair?.stop());
+  afterAll(async () => {
+    killLeftovers();
+    await pair?.stop();
+  });
 
   it('modetest -v: the flip after the kill is ENODEV, modetest waits on, a key ends it; the frontend lives on', async () => {
     const card = Card.open(pair.card);

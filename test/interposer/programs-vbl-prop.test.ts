@@ -6,7 +6,7 @@ import { Card } from '../../frontend/client/card.js';
 import { findOutput } from '../../frontend/client/output.js';
 import { propertyIds } from '../../frontend/client/atomic.js';
 import { DPMS } from '../../protocol/kms/constants.js';
-import { drmProgramsWanted, runToEnd, runUnder } from '../helpers/drm-programs.js';
+import { drmProgramsWanted, runToEnd, runUnder, killLeftovers } from '../helpers/drm-programs.js';
 
 describe.skipIf(!drmProgramsWanted)('vbltest and proptest under pvdisplay run', () => {
   let pair: Pair;
@@ -26,6 +26,7 @@ describe.skipIf(!drmProgramsWanted)('vbltest and proptest under pvdisplay run', 
   });
   afterAll(async () => {
     card?.close();
+    killLeftovers();
     await pair?.stop();
   });
 
