@@ -184,7 +184,11 @@ int pvd_card_open(int minor, const char *sock, int flags) {
     if (!e) pvd_reply_done(&r);
     pthread_mutex_unlock(&c->lock);
   }
-  sys_close(sv[1]);
+  /* A kernel card fd never reads EOF: after an unplug it just has no more events. Holding the far end too keeps
+   * the app end from reading EOF (always readable, a busy poll loop) once the frontend closes its copy. */
+  int sink = e ? -1 : pvd_move_high(sv[1]);
+  if (e) sys_close(sv[1]);
+  else if (sink < 0) e = -errno;
   if (e) {
     if (chan >= 0) {
       pvd_set_private(chan, 0);
@@ -203,6 +207,7 @@ int pvd_card_open(int minor, const char *sock, int flags) {
   }
   if (!(flags & O_CLOEXEC)) syscall(SYS_fcntl, sv[0], F_SETFD, 0);
   if (flags & O_NONBLOCK) syscall(SYS_fcntl, sv[0], F_SETFL, O_NONBLOCK);
+  c->sink = sink;
   pvd_track(c, 1);
   pvd_bind(sv[0], c);
   return sv[0];
@@ -220,6 +225,8 @@ void pvd_card_release(struct pvd_card *c) {
   pvd_track(c, 0);
   pvd_set_private(c->chan, 0);
   sys_close(c->chan);
+  pvd_set_private(c->sink, 0);
+  sys_close(c->sink);
   c->chan = -1;
   c->gone = 1;
   while (c->maps) pvd_map_drop(c, c->maps->handle);
@@ -243,8 +250,7 @@ ssize_t pvd_card_read(struct pvd_card *c, int fd, void *buf, size_t count) {
       if (!got) ret = -errno;
       break;
     }
-    /* EOF (the file was closed or the device went away and everything was delivered), or a record that does not
-     * fit: the kernel's drm_read leaves it queued and returns what it has, 0 for none */
+    /* a record that does not fit: the kernel's drm_read leaves it queued and returns what it has, 0 for none */
     if (n == 0 || (size_t)n > count - got) break;
     if (pvd_uwrite((uint64_t)(uintptr_t)buf + got, rec, (size_t)n)) {
       if (!got) ret = -EFAULT;

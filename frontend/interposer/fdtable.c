@@ -135,7 +135,7 @@ void pvd_rehome_private(int fd) {
   for (int i = 0; i < n; i++) {
     struct pvd_card *c = list[i];
     pthread_mutex_lock(&c->lock);
-    int done = rehome(&c->chan, fd);
+    int done = rehome(&c->chan, fd) || rehome(&c->sink, fd);
     for (struct pvd_map *m = c->maps; m && !done; m = m->next) done = rehome(&m->memfd, fd);
     pthread_mutex_unlock(&c->lock);
     pvd_card_put(c);

@@ -34,6 +34,7 @@ struct pvd_card {
   int minor;
   pid_t pid;        /* the opener: a forked child's close does not close the parent's file */
   int chan;         /* the private request socket, moved to a high fd */
+  int sink;         /* our copy of the event socket's far end: the frontend closing its copy is no EOF */
   int refs;         /* program fds referring to it */
   int uses;         /* calls in progress (under the table lock) */
   int gone;         /* the device node closed the connection: ENODEV */
