@@ -143,11 +143,3 @@ static int h_atomic(struct pvd_card *c, void *k) {
 }
 
 pvd_handler pvd_atomic_handler(void) { return h_atomic; }
-
-/* SETPLANE: the device node has no legacy plane op; pvdisplay's only planes are primaries, which the kernel's
- * simple-KMS helpers would also refuse to move, so it answers as for a plane it cannot place. */
-int pvd_setplane(struct pvd_card *c, void *k) {
-  (void)c;
-  (void)k;
-  return -EINVAL;
-}

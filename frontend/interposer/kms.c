@@ -1,5 +1,5 @@
 /* The KMS and GEM ioctls that change state: modesets, flips, atomic commits (fences in and out), framebuffers,
- * dumb buffers (MAP_DUMB's fake offsets), properties, blobs, vblank waits, PRIME, cursor and gamma. */
+ * dumb buffers (MAP_DUMB's fake offsets), planes, properties, blobs, vblank waits, PRIME, cursor and gamma. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -374,8 +374,26 @@ static int h_fd_to_handle(struct pvd_card *c, void *k) {
   return 0;
 }
 
+static int h_setplane(struct pvd_card *c, void *k) {
+  struct drm_mode_set_plane *p = k;
+  ARGS(a, 256);
+  mp_map(&a, 12);
+  mp_kv_uint(&a, "plane_id", p->plane_id);
+  mp_kv_uint(&a, "crtc_id", p->crtc_id);
+  mp_kv_uint(&a, "fb_id", p->fb_id);
+  mp_kv_uint(&a, "flags", p->flags);
+  mp_str(&a, "crtc_x"), mp_int(&a, p->crtc_x);
+  mp_str(&a, "crtc_y"), mp_int(&a, p->crtc_y);
+  mp_kv_uint(&a, "crtc_w", p->crtc_w);
+  mp_kv_uint(&a, "crtc_h", p->crtc_h);
+  mp_kv_uint(&a, "src_x", p->src_x);
+  mp_kv_uint(&a, "src_y", p->src_y);
+  mp_kv_uint(&a, "src_w", p->src_w);
+  mp_kv_uint(&a, "src_h", p->src_h);
+  return simple(c, "MODE_SETPLANE", &a);
+}
+
 pvd_handler pvd_atomic_handler(void);
-int pvd_setplane(struct pvd_card *c, void *k);
 
 pvd_handler pvd_kms_handler(unsigned nr) {
   switch (nr) {
@@ -406,7 +424,7 @@ pvd_handler pvd_kms_handler(unsigned nr) {
   case DRM_IOCTL_NR(DRM_IOCTL_PRIME_HANDLE_TO_FD): return h_handle_to_fd;
   case DRM_IOCTL_NR(DRM_IOCTL_PRIME_FD_TO_HANDLE): return h_fd_to_handle;
   case DRM_IOCTL_NR(DRM_IOCTL_MODE_ATOMIC): return pvd_atomic_handler();
-  case DRM_IOCTL_NR(DRM_IOCTL_MODE_SETPLANE): return pvd_setplane;
+  case DRM_IOCTL_NR(DRM_IOCTL_MODE_SETPLANE): return h_setplane;
   default: return NULL;
   }
 }
