@@ -83,35 +83,32 @@ static mode_t mode_arg(int flags, va_list ap) {
   return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? (mode_t)va_arg(ap, int) : 0;
 }
 
-#define OPEN_WRAPPER(name, real_call)                                          \
-  PVD_EXPORT int name(const char *path, int flags, ...) {                      \
-    va_list ap;                                                                \
-    va_start(ap, flags);                                                       \
-    mode_t mode = mode_arg(flags, ap);                                         \
-    va_end(ap);                                                                \
-    if (pvd_card_path(path) >= 0) return open_card(path, flags);               \
-    char buf[PATH_MAX];                                                        \
-    path = pvd_redirect(path, buf, sizeof buf);                                \
-    REAL(name);                                                                \
-    return real_call;                                                          \
+/* 1 with *fd set when path is a card (connected, or -1 with errno); else 0 with path redirected as needed. */
+static int card_or_redirect(const char **path, char *buf, size_t len, int flags, int *fd) {
+  if (pvd_card_path(*path) >= 0) {
+    *fd = open_card(*path, flags);
+    return 1;
   }
-OPEN_WRAPPER(open, real_open(path, flags, mode))
-OPEN_WRAPPER(open64, real_open64(path, flags, mode))
+  *path = pvd_redirect(*path, buf, len);
+  return 0;
+}
 
-#define OPENAT_WRAPPER(name)                                                   \
-  PVD_EXPORT int name(int dirfd, const char *path, int flags, ...) {           \
+#define OPEN_WRAPPER(name, params, real_args)                                  \
+  PVD_EXPORT int name params {                                                 \
     va_list ap;                                                                \
     va_start(ap, flags);                                                       \
     mode_t mode = mode_arg(flags, ap);                                         \
     va_end(ap);                                                                \
-    if (pvd_card_path(path) >= 0) return open_card(path, flags);               \
     char buf[PATH_MAX];                                                        \
-    path = pvd_redirect(path, buf, sizeof buf);                                \
+    int fd;                                                                    \
+    if (card_or_redirect(&path, buf, sizeof buf, flags, &fd)) return fd;       \
     REAL(name);                                                                \
-    return real_##name(dirfd, path, flags, mode);                              \
+    return real_##name real_args;                                              \
   }
-OPENAT_WRAPPER(openat)
-OPENAT_WRAPPER(openat64)
+OPEN_WRAPPER(open, (const char *path, int flags, ...), (path, flags, mode))
+OPEN_WRAPPER(open64, (const char *path, int flags, ...), (path, flags, mode))
+OPEN_WRAPPER(openat, (int dirfd, const char *path, int flags, ...), (dirfd, path, flags, mode))
+OPEN_WRAPPER(openat64, (int dirfd, const char *path, int flags, ...), (dirfd, path, flags, mode))
 
 /* _FORTIFY_SOURCE entry points */
 PVD_EXPORT int __open_2(const char *path, int flags) { return open(path, flags); }
