@@ -19,6 +19,9 @@ import { closeFile } from './close.js';
 import { exportFence, fdToHandle, handleToFd, importFence } from './prime.js';
 import type { Fence } from '../../shared/fence.js';
 import * as native from '../../shared/native/index.js';
+import { logger } from '../../shared/log.js';
+
+const log = logger('ioctl');
 
 export interface Reply {
   packet: ReplyPacket;
@@ -229,6 +232,7 @@ async function dispatch(dev: KmsDevice, file: DrmFile, packet: Fields, fds: numb
     return { packet: { re: id, ok: out as Record<string, unknown> }, fds: [], owned: [] };
   } catch (e) {
     const err = asErrno(e);
+    log.debug(`${String(packet.op)}: ${err.message}`);
     return { packet: { re: id, err: { errno: err.errno, code: err.code, message: err.message } }, fds: [], owned: [] };
   }
 }
