@@ -122,7 +122,7 @@ describe('ioctls for unmodified programs', () => {
     const plain = r.open();
     expect(await plain.call('MODE_OBJ_GETPROPERTIES', { obj_id: lit.out.crtcId, obj_type: OBJECT_TYPE.CRTC })).toEqual({ props: [], prop_values: [] });
     expect((await plain.call('MODE_OBJ_GETPROPERTIES', { obj_id: lit.out.connector.connector_id, obj_type: 0 })).props.length).toBe(3);
-    await fails(plain.call('MODE_OBJ_GETPROPERTIES', { obj_id: lit.out.connector.encoder_id, obj_type: 0 }), 'EINVAL');
+    await fails(plain.call('MODE_OBJ_GETPROPERTIES', { obj_id: lit.out.connector.encoders[0]!, obj_type: 0 }), 'EINVAL');
     await fails(plain.call('MODE_OBJ_GETPROPERTIES', { obj_id: lit.fbs[0]!, obj_type: 0 }), 'EINVAL');
     plain.close();
   });
