@@ -21,5 +21,39 @@
       # would otherwise dlclose it at exit while the handler stays installed.
       "ldflags": ["-Wl,-z,nodelete"]
     }
+  ],
+  # The LD_PRELOAD interposer for unmodified DRM programs (docs/interposer.md). Built only where the kernel's DRM
+  # uapi headers are (Debian: libdrm-dev); without them `pvdisplay run` says what to install.
+  "conditions": [
+    ["<!(sh -c 'test -f /usr/include/libdrm/drm_mode.h && echo 1 || echo 0')==1", {
+      "targets": [
+        {
+          "target_name": "pvdisplay_preload",
+          "type": "shared_library",
+          "product_dir": "<(PRODUCT_DIR)",
+          "product_prefix": "lib",
+          "sources": [
+            "frontend/interposer/atomic.c",
+            "frontend/interposer/channel.c",
+            "frontend/interposer/fdtable.c",
+            "frontend/interposer/fileops.c",
+            "frontend/interposer/ioctl.c",
+            "frontend/interposer/kms.c",
+            "frontend/interposer/mem.c",
+            "frontend/interposer/mode.c",
+            "frontend/interposer/msgpack.c",
+            "frontend/interposer/paths.c",
+            "frontend/interposer/real.c",
+            "frontend/interposer/umem.c"
+          ],
+          "include_dirs": ["/usr/include/libdrm"],
+          "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-fvisibility=hidden"],
+          # each libc entry point is defined under its own name: no large-file renaming of open/mmap/fcntl
+          "defines!": ["_FILE_OFFSET_BITS=64", "_LARGEFILE_SOURCE"],
+          "libraries": ["-ldl", "-lpthread"]
+        }
+      ]
+    }]
   ]
+
 }

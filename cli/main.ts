@@ -11,13 +11,16 @@ import { register as crc } from './commands/crc.js';
 import { register as record } from './commands/record.js';
 import { register as fault } from './commands/fault.js';
 import { register as hotplug } from './commands/hotplug.js';
+import { register as run } from './commands/run.js';
 
 const program = new Command();
 program
   .name('pvdisplay')
   .description('A para-virtual display pair (Xen displif): a backend that scans out, a frontend that serves a KMS-like device')
-  .version('0.1.0');
-for (const reg of [demo, backend, frontend, pattern, info, snapshot, crc, record, fault, hotplug]) reg(program);
+  .version('0.1.0')
+  // Options after a subcommand belong to it (so `run` can pass a program's own options through untouched).
+  .enablePositionalOptions();
+for (const reg of [demo, backend, frontend, pattern, info, snapshot, crc, record, fault, hotplug, run]) reg(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`pvdisplay: ${e instanceof Error ? e.message : String(e)}\n`);

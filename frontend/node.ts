@@ -7,6 +7,7 @@ import * as native from '../shared/native/index.js';
 import { logger } from '../shared/log.js';
 import { asErrno } from '../shared/errors.js';
 import type { KmsDevice } from './kms/device.js';
+import type { DrmFile } from './kms/file.js';
 import { isDetached, runIoctl } from './kms/ioctl.js';
 import { closeFile } from './kms/close.js';
 
@@ -19,6 +20,8 @@ export class DeviceNode {
   readonly path: string;
   private readonly listener: Listener;
   private readonly channels = new Set<Channel>();
+  /** Each connection's file: a file may opt out of uevent packets (PVD_EVENT_FD). */
+  private readonly files = new WeakMap<Channel, DrmFile>();
   private unplugged = false;
   /** Called once an unplugged node's last connection has closed and its device has let go of everything. */
   onFreed: () => void = () => undefined;
@@ -33,6 +36,7 @@ export class DeviceNode {
   private serve(ch: Channel): void {
     this.channels.add(ch);
     const file = this.device.open((record, onSent) => ch.post({ ev: Buffer.from(record.buffer, record.byteOffset, record.byteLength) }, [], onSent));
+    this.files.set(ch, file);
     let chain: Promise<void> = Promise.resolve();
     let queued = 0;
     ch.on('message', (msg, fds) => {
@@ -73,7 +77,7 @@ export class DeviceNode {
 
   /** Sends a packet to every open connection (uevents). */
   broadcast(packet: Record<string, unknown>): void {
-    for (const ch of this.channels) ch.post(packet);
+    for (const ch of this.channels) if (this.files.get(ch)?.uevents !== false) ch.post(packet);
   }
 
   /**

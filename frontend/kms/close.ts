@@ -11,6 +11,7 @@ const log = logger('kms');
 
 export async function closeFile(dev: KmsDevice, file: DrmFile): Promise<void> {
   if (!dev.files.delete(file)) return;
+  file.endEvents(false);
   forgetFile(dev, file);
   for (const crtc of dev.crtcs) crtc.vblank.dropOwner(file);
   for (const fb of [...file.fbs]) await removeFb(dev, file, fb).catch((e: Error) => log.warn(`close: ${e.message}`));

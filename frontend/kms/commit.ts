@@ -172,9 +172,9 @@ async function program(dev: KmsDevice, crtc: Crtc, old: Saved, modeset: boolean)
     crtc.scanout = fb;
     return false;
   }
-  // A flip to the framebuffer already shown still goes to the backend and completes at its next vblank, with a
-  // sequence of its own (K-PF-20): single-buffered clients throttle on exactly that.
-  return true;
+  // As xen-drm-front's display_update: a plane in the commit with an fb before and after is a PG_FLIP, even to
+  // the same fb, and a blocking commit completes at its frame done (one per vblank, as drm_atomic_helper_commit).
+  return p !== old.plane;
 }
 
 /** PG_FLIP with its frame-done timer: whichever comes first completes the commit (Linux: pflip_to_worker). */

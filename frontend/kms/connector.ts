@@ -81,7 +81,8 @@ export class Connector implements ModeObject {
   info(): ConnectorInfo {
     return {
       connector_id: this.id,
-      encoder_id: this.encoderId,
+      // The kernel's connector->state->best_encoder: set only while the connector drives a CRTC (kmscube relies on it).
+      encoder_id: this.state.crtcId ? this.encoderId : 0,
       connector_type: DRM_MODE_CONNECTOR_VIRTUAL,
       connector_type_id: this.index + 1,
       connection: this.connected ? CONNECTION.CONNECTED : CONNECTION.DISCONNECTED,

@@ -5,17 +5,21 @@ import { LINK_STATUS, OBJECT_TYPE } from '../../protocol/kms/constants.js';
 import { encodeInFormats } from '../../protocol/kms/blobs.js';
 import { encodeVblankEvent } from '../../protocol/kms/event.js';
 import { pvError } from '../../shared/errors.js';
+import { logger } from '../../shared/log.js';
 import type { ConnectorConfig, DisplayBackend } from './backend.js';
 import { Blobs, type Blob } from './blob.js';
 import { Connector } from './connector.js';
 import { Crtc } from './crtc.js';
 import { Encoder } from './encoder.js';
 import { DrmFile } from './file.js';
+import type { Framebuffer } from './framebuffer.js';
 import type { GemObject } from './gem.js';
 import { ModeObjects } from './mode-objects.js';
 import { Plane } from './plane.js';
 import { StdProps, type PropContext } from './props.js';
 import { Budgets, type Limits } from './budget.js';
+
+const log = logger('kms');
 
 /** Linux's mode_config limits for the Xen frontend. */
 export const MAX_WIDTH = 4095;
@@ -44,6 +48,8 @@ export class KmsDevice implements PropContext {
   readonly primeObjects = new Map<string, GemObject>();
   readonly budgets: Budgets;
   master: DrmFile | null = null;
+  /** Framebuffers closed by CLOSEFB while still shown: freed once nothing shows them (see retireScanout). */
+  readonly closedFbs = new Set<Framebuffer>();
   /** The backend is gone: every call fails with ENODEV (see unplug.ts). */
   unplugged = false;
   /** Told of every connector change (status, EDID, link-status): the frontend sends the hotplug uevent. */
@@ -149,8 +155,23 @@ export class KmsDevice implements PropContext {
     return shown;
   }
 
-  /** Signals the release fences of buffers the backend no longer scans out (nor is about to). */
+  /** Whether a plane shows the fb, or will when a flip in flight lands. */
+  shows(fb: Framebuffer): boolean {
+    return this.crtcs.some((c) => c.plane.state.fb === fb || c.scanout === fb || c.flipTarget === fb);
+  }
+
+  /**
+   * Signals the release fences of buffers the backend no longer scans out (nor is about to), and frees CLOSEFB'd
+   * framebuffers nothing shows any more.
+   */
   retireScanout(): void {
+    for (const fb of this.closedFbs) {
+      if (this.shows(fb)) continue;
+      this.closedFbs.delete(fb);
+      this.objects.remove(fb);
+      const detached = this.unplugged ? Promise.resolve() : this.backend.detachFb(fb.cookie);
+      void detached.catch((e: Error) => log.warn(`closed fb: ${e.message}`)).finally(() => fb.gem.put());
+    }
     const shown = this.onScreen();
     for (const obj of this.primeObjects.values()) {
       if (!shown.has(obj)) obj.retireReleaseFences();

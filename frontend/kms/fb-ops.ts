@@ -1,7 +1,7 @@
-// Framebuffers: ADDFB / ADDFB2 with the kernel's checks in order (K-FB-02..17), RMFB (another file's fb is
-// ENOENT; an fb on screen turns its planes and CRTC off first), GETFB / GETFB2 (a new handle each call, 0 for
-// non-masters).
-import { ADDFB2, OBJECT_TYPE } from '../../protocol/kms/constants.js';
+// Framebuffers: ADDFB / ADDFB2 with the kernel's checks in order (K-FB-02..17; LINEAR is the one modifier), RMFB
+// (another file's fb is ENOENT; an fb on screen turns its planes and CRTC off first), CLOSEFB (planes keep showing
+// it), GETFB / GETFB2 (a new handle each call, 0 for non-masters), DIRTYFB (a checked damage hint).
+import { ADDFB2, DIRTYFB, DRM_FORMAT_MOD_LINEAR, OBJECT_TYPE } from '../../protocol/kms/constants.js';
 import type { KmsArgs, KmsResult } from '../../protocol/kms/ops.js';
 import { formatByFourcc, formatForBppDepth } from '../../protocol/formats.js';
 import { pvError } from '../../shared/errors.js';
@@ -24,9 +24,9 @@ export async function addFb(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_ADDF
 export async function addFb2(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_ADDFB2'>): Promise<KmsResult<'MODE_ADDFB2'>> {
   if (a.flags & ~(ADDFB2.INTERLACED | ADDFB2.MODIFIERS)) throw pvError('EINVAL', `bad ADDFB2 flags 0x${a.flags.toString(16)}`);
   if (a.width > MAX_WIDTH || a.height > MAX_HEIGHT) throw pvError('EINVAL', `${a.width}x${a.height} exceeds ${MAX_WIDTH}x${MAX_HEIGHT}`);
-  if (a.flags & ADDFB2.MODIFIERS) throw pvError('EINVAL', 'modifiers are not supported (DRM_CAP_ADDFB2_MODIFIERS is 0)');
   const format = formatByFourcc(a.pixel_format);
   if (!format) throw pvError('EINVAL', `unknown pixel format 0x${a.pixel_format.toString(16)}`);
+  if (a.flags & ADDFB2.MODIFIERS) checkModifiers(a);
   if (a.width === 0 || a.height === 0) throw pvError('EINVAL', 'width and height must be non-zero');
   const handle = a.handles[0] ?? 0;
   const pitch = a.pitches[0] ?? 0;
@@ -35,7 +35,7 @@ export async function addFb2(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_ADD
   const minPitch = format.cpp * a.width;
   if (minPitch > U32 || pitch * (a.height - 1) + minPitch + offset > U32) throw pvError('ERANGE', 'pitch × height + offset overflows 32 bits');
   if (pitch < minPitch) throw pvError('EINVAL', `pitch ${pitch} below the minimum ${minPitch}`);
-  if ((a.modifier ?? []).some((m) => m !== 0)) throw pvError('EINVAL', 'a modifier without the MODIFIERS flag');
+  if (!(a.flags & ADDFB2.MODIFIERS) && (a.modifier ?? []).some((m) => m !== 0)) throw pvError('EINVAL', 'a modifier without the MODIFIERS flag');
   const obj = file.handles.get(handle);
   if (!obj) throw pvError('ENOENT', `no buffer with handle ${handle}`);
   if (obj.size < (a.height - 1) * pitch + minPitch + offset) throw pvError('EINVAL', `buffer of ${obj.size} bytes too small for the framebuffer`);
@@ -50,10 +50,47 @@ export async function addFb2(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_ADD
   return { fb_id: fb.id };
 }
 
+/**
+ * With the MODIFIERS flag (framebuffer_check): the formats here have one plane, so planes 1..3 must be all zero
+ * (handle, pitch, offset, modifier), and plane 0's modifier must be one IN_FORMATS lists: LINEAR.
+ */
+function checkModifiers(a: KmsArgs<'MODE_ADDFB2'>): void {
+  const mods = a.modifier ?? [];
+  for (let i = 1; i < 4; i++) {
+    if ((a.handles[i] ?? 0) || (a.pitches[i] ?? 0) || (a.offsets[i] ?? 0) || (mods[i] ?? 0)) throw pvError('EINVAL', `plane ${i} is unused but set`);
+  }
+  if ((mods[0] ?? 0) !== DRM_FORMAT_MOD_LINEAR) throw pvError('EINVAL', `modifier 0x${(mods[0] ?? 0).toString(16)} is not in IN_FORMATS (only LINEAR)`);
+}
+
 export async function rmFb(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_RMFB'>): Promise<Record<string, never>> {
   const fb = dev.objects.lookup<Framebuffer>(a.fb_id, OBJECT_TYPE.FB, 'framebuffer');
-  if (fb.owner !== file) throw pvError('ENOENT', `framebuffer ${a.fb_id} belongs to another file`);
+  if (fb.owner !== file || !file.fbs.has(fb)) throw pvError('ENOENT', `framebuffer ${a.fb_id} belongs to another file or was closed`);
   await removeFb(dev, file, fb);
+  return {};
+}
+
+/** MODE_CLOSEFB: the id leaves the file; if a plane still shows the fb, it stays until nothing does (RMFB-04). */
+export async function closeFb(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_CLOSEFB'>): Promise<Record<string, never>> {
+  if (a.pad) throw pvError('EINVAL', 'pad must be 0');
+  const fb = dev.objects.lookup<Framebuffer>(a.fb_id, OBJECT_TYPE.FB, 'framebuffer');
+  if (fb.owner !== file || !file.fbs.has(fb)) throw pvError('ENOENT', `framebuffer ${a.fb_id} is not this file's`);
+  file.fbs.delete(fb);
+  if (dev.shows(fb)) dev.closedFbs.add(fb);
+  else await removeFb(dev, file, fb);
+  return {};
+}
+
+/**
+ * MODE_DIRTYFB (master only; any file's fb): a null clip list with a count, or a list without one, is EINVAL, as
+ * are an odd count with ANNOTATE_COPY and more than 256 clips. The backend reads whole frames, so nothing more.
+ */
+export function dirtyFb(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_DIRTYFB'>): Record<string, never> {
+  dev.requireMaster(file);
+  dev.objects.lookup<Framebuffer>(a.fb_id, OBJECT_TYPE.FB, 'framebuffer');
+  if (!a.num_clips !== !a.clips) throw pvError('EINVAL', 'num_clips and clips_ptr must be both set or both zero');
+  if (a.flags & DIRTYFB.ANNOTATE_COPY && a.num_clips % 2) throw pvError('EINVAL', 'ANNOTATE_COPY needs clips in pairs');
+  if (a.num_clips > DIRTYFB.MAX_CLIPS) throw pvError('EINVAL', `more than ${DIRTYFB.MAX_CLIPS} clips`);
+  if (a.clips && a.clips.length !== a.num_clips * 8) throw pvError('EINVAL', `clips must be ${a.num_clips} × 8 bytes`);
   return {};
 }
 
@@ -99,7 +136,7 @@ export function getFb2(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_GETFB2'>)
     width: fb.width,
     height: fb.height,
     pixel_format: fb.format.fourcc,
-    flags: 0,
+    flags: ADDFB2.MODIFIERS, // the kernel sets it whenever the driver takes modifiers (GETFB-09)
     handles: [handleFor(dev, file, fb), 0, 0, 0],
     pitches: [fb.pitch, 0, 0, 0],
     offsets: [fb.offset, 0, 0, 0],

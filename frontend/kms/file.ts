@@ -1,11 +1,12 @@
 // One open file of the device (one client connection): its GEM handles, framebuffers, client caps, DRM-master
-// bookkeeping, and the budget of its event queue.
+// bookkeeping, the budget of its event queue and where its events go (its connection, or an event sink).
 import { DRM_CLIENT_CAP, EVENT_SPACE } from '../../protocol/kms/constants.js';
 import { EVENT_SIZE } from '../../protocol/kms/event.js';
 import { pvError } from '../../shared/errors.js';
 import type { GemObject } from './gem.js';
 import type { Framebuffer } from './framebuffer.js';
 import type { Account, Budget } from './budget.js';
+import type { EventOut } from './event-sink.js';
 
 export class DrmFile implements Account {
   readonly handles = new Map<number, GemObject>();
@@ -18,15 +19,23 @@ export class DrmFile implements Account {
   /** Ever been DRM master: only such a file may take master again (non-root rule, K-MA-06). */
   wasMaster = false;
   authenticated = false;
+  /** Set by SET_VERSION 1.1+: GET_UNIQUE then answers the device's bus id (drm_set_busid). */
+  busidSet = false;
+  /** Whether uevent packets go on the connection (PVD_EVENT_FD may opt out). */
+  uevents = true;
   private eventBytes = 0;
+  private out: EventOut;
+  private redirected = false;
 
   constructor(
     readonly id: number,
     /** Unique non-zero number handed out by GET_MAGIC. */
     readonly magic: number,
-    /** Sends an event record; `onSent` runs once it has left for the client's socket. */
-    private readonly sendEvent: (record: Uint8Array, onSent: () => void) => void,
-  ) {}
+    /** Sends an event record on the connection; `onSent` runs once it has left for the client's socket. */
+    sendEvent: (record: Uint8Array, onSent: () => void) => void,
+  ) {
+    this.out = { push: sendEvent, end: () => undefined };
+  }
 
   cap(c: number): boolean {
     return (this.clientCaps.get(c) ?? 0) !== 0;
@@ -55,10 +64,22 @@ export class DrmFile implements Account {
     this.eventBytes -= EVENT_SIZE;
   }
 
-  /** Sends a reserved event; its room is free once it has left (an event stuck behind a full socket still counts). */
+  /** Sends a reserved event; its room is freed once it has left. */
   deliver(record: Uint8Array): void {
-    this.sendEvent(record, () => {
+    this.out.push(record, () => {
       this.eventBytes -= EVENT_SIZE;
     });
+  }
+
+  /** From now on events go to `out` (once per file: EBUSY after that). */
+  redirectEvents(out: EventOut): void {
+    if (this.redirected) throw pvError('EBUSY', 'this file already has an event sink');
+    this.redirected = true;
+    this.out = out;
+  }
+
+  /** The file is closed (queued events dropped) or its device unplugged (queued events still written). */
+  endEvents(drain: boolean): void {
+    this.out.end(drain);
   }
 }

@@ -7,16 +7,22 @@ import type { KmsOp, ReplyPacket } from '../../protocol/kms/ops.js';
 import { asErrno, pvError } from '../../shared/errors.js';
 import { atomicCommit } from './atomic.js';
 import type { KmsDevice } from './device.js';
-import { addFb, addFb2, getFb, getFb2, rmFb } from './fb-ops.js';
+import { addFb, addFb2, closeFb, dirtyFb, getFb, getFb2, rmFb } from './fb-ops.js';
+import { cursor, getGamma, setGamma } from './cursor-gamma.js';
 import type { DrmFile } from './file.js';
 import { closeHandle, createDumb, mapDumb } from './gem-ops.js';
-import { pageFlip, setCrtc, setProperty } from './legacy.js';
+import { pageFlip, setCrtc, setPlane, setProperty } from './legacy.js';
 import { authMagic, dropMaster, getMagic, setMaster } from './master.js';
 import * as q from './queries.js';
 import { getSequence, queueSequence, waitVblank } from './vblank-ops.js';
+import { openEventSink } from './event-sink.js';
+import { closeFile } from './close.js';
 import { exportFence, fdToHandle, handleToFd, importFence } from './prime.js';
 import type { Fence } from '../../shared/fence.js';
 import * as native from '../../shared/native/index.js';
+import { logger } from '../../shared/log.js';
+
+const log = logger('ioctl');
 
 export interface Reply {
   packet: ReplyPacket;
@@ -79,6 +85,9 @@ function values(a: Fields, key: string, max: number): number[] {
 const HANDLERS: Record<KmsOp, Handler> = {
   VERSION: (dev) => q.version(dev),
   GET_CAP: (_d, _f, a) => q.getCap({ capability: uint(a, 'capability', U64_SAFE) }),
+  GET_UNIQUE: (_d, f) => q.getUnique(f),
+  SET_VERSION: (dev, f, a) =>
+    q.setVersion(dev, f, { di_major: int(a, 'di_major'), di_minor: int(a, 'di_minor'), dd_major: int(a, 'dd_major'), dd_minor: int(a, 'dd_minor') }),
   SET_CLIENT_CAP: (_d, f, a) => q.setClientCap(f, { capability: uint(a, 'capability', U64_SAFE), value: uint(a, 'value', U64_SAFE) }),
   MODE_GETRESOURCES: (dev, f) => q.resources(dev, f),
   MODE_GETCONNECTOR: (dev, _f, a) => q.connector(dev, { connector_id: uint(a, 'connector_id') }),
@@ -113,6 +122,13 @@ const HANDLERS: Record<KmsOp, Handler> = {
       modifier: a.modifier === undefined ? [] : uintArray(a, 'modifier', 4),
     }),
   MODE_RMFB: (dev, f, a) => rmFb(dev, f, { fb_id: uint(a, 'fb_id') }),
+  MODE_CLOSEFB: (dev, f, a) => closeFb(dev, f, { fb_id: uint(a, 'fb_id'), pad: optUint(a, 'pad', 0) }),
+  MODE_DIRTYFB: (dev, f, a) =>
+    dirtyFb(dev, f, { fb_id: uint(a, 'fb_id'), flags: optUint(a, 'flags', 0), color: optUint(a, 'color', 0), num_clips: uint(a, 'num_clips'), clips: a.clips === null || a.clips === undefined ? null : bytes(a, 'clips') }),
+  MODE_CURSOR: (dev, f, a) => cursor(dev, f, { flags: uint(a, 'flags'), crtc_id: uint(a, 'crtc_id') }),
+  MODE_CURSOR2: (dev, f, a) => cursor(dev, f, { flags: uint(a, 'flags'), crtc_id: uint(a, 'crtc_id') }),
+  MODE_GETGAMMA: (dev, _f, a) => getGamma(dev, { crtc_id: uint(a, 'crtc_id'), gamma_size: uint(a, 'gamma_size') }),
+  MODE_SETGAMMA: (dev, f, a) => setGamma(dev, f, { crtc_id: uint(a, 'crtc_id'), gamma_size: uint(a, 'gamma_size') }),
   MODE_GETFB: (dev, f, a) => getFb(dev, f, { fb_id: uint(a, 'fb_id') }),
   MODE_GETFB2: (dev, f, a) => getFb2(dev, f, { fb_id: uint(a, 'fb_id') }),
   MODE_SETCRTC: (dev, f, a) =>
@@ -123,6 +139,21 @@ const HANDLERS: Record<KmsOp, Handler> = {
       y: uint(a, 'y'),
       connectors: uintArray(a, 'connectors', 64),
       mode: a.mode === null || a.mode === undefined ? null : parseModeInfo(obj(a, 'mode')),
+    }).then(() => EMPTY),
+  MODE_SETPLANE: (dev, f, a) =>
+    setPlane(dev, f, {
+      plane_id: uint(a, 'plane_id'),
+      crtc_id: uint(a, 'crtc_id'),
+      fb_id: uint(a, 'fb_id'),
+      flags: optUint(a, 'flags', 0),
+      crtc_x: int(a, 'crtc_x'),
+      crtc_y: int(a, 'crtc_y'),
+      crtc_w: uint(a, 'crtc_w'),
+      crtc_h: uint(a, 'crtc_h'),
+      src_x: uint(a, 'src_x'),
+      src_y: uint(a, 'src_y'),
+      src_w: uint(a, 'src_w'),
+      src_h: uint(a, 'src_h'),
     }).then(() => EMPTY),
   MODE_PAGE_FLIP: (dev, f, a) =>
     pageFlip(dev, f, {
@@ -162,6 +193,8 @@ const HANDLERS: Record<KmsOp, Handler> = {
   PRIME_EXPORT_FENCE: (dev, f, a) => one(exportFence(dev, f, uint(a, 'handle'))),
   PRIME_IMPORT_FENCE: (dev, f, a, fds) => importFence(dev, f, uint(a, 'handle'), fds.shift()),
   PVD_STATUS: (dev) => ({ unplugged: dev.unplugged, crtcs: dev.crtcs.map((c) => ({ crtc_id: c.id, frame_done_timeouts: c.frameDoneTimeouts, fence_timeouts: c.fenceTimeouts, pending_vblank_waits: c.vblank.pending })) }),
+  PVD_CLOSE: (dev, f) => closeFile(dev, f).then(() => EMPTY),
+  PVD_EVENT_FD: (_d, f, a, fds) => openEventSink(f, bool(a, 'uevents', true), fds.shift()),
   CRTC_GET_SEQUENCE: (dev, _f, a) => getSequence(dev, { crtc_id: uint(a, 'crtc_id') }),
   CRTC_QUEUE_SEQUENCE: (dev, f, a) =>
     queueSequence(dev, f, { crtc_id: uint(a, 'crtc_id'), flags: optUint(a, 'flags', 0), sequence: uint(a, 'sequence'), user_data: optUint(a, 'user_data', 0, U64_SAFE) }),
@@ -188,7 +221,9 @@ async function dispatch(dev: KmsDevice, file: DrmFile, packet: Fields, fds: numb
     const op = packet.op;
     const handler = typeof op === 'string' && Object.hasOwn(HANDLERS, op) ? HANDLERS[op as KmsOp] : undefined;
     if (!handler) throw pvError('ENOTTY', `unknown operation ${quote(op)}`);
-    if (dev.unplugged) throw pvError('ENODEV', 'the device was unplugged: its backend is gone');
+    // close(2) works on an unplugged device too.
+    if (dev.unplugged && op !== 'PVD_CLOSE') throw pvError('ENODEV', 'the device was unplugged: its backend is gone');
+    if (!dev.files.has(file)) throw pvError('EBADF', 'this file was closed (PVD_CLOSE)');
     const args = packet.args === undefined ? {} : obj(packet, 'args');
     const out = await handler(dev, file, args, fds);
     if ('fds' in out && 'result' in out) {
@@ -198,6 +233,7 @@ async function dispatch(dev: KmsDevice, file: DrmFile, packet: Fields, fds: numb
     return { packet: { re: id, ok: out as Record<string, unknown> }, fds: [], owned: [] };
   } catch (e) {
     const err = asErrno(e);
+    log.debug(`${quote(packet.op)}: ${err.message}`);
     return { packet: { re: id, err: { errno: err.errno, code: err.code, message: clip(err.message) } }, fds: [], owned: [] };
   }
 }

@@ -1,6 +1,6 @@
 // The legacy modeset calls, built on the commit engine as the kernel's atomic helpers build them: SETCRTC is a
 // full modeset of one CRTC, PAGE_FLIP a non-blocking primary-plane update with an event, a property write a
-// one-property commit, and DPMS switches the CRTC's ACTIVE.
+// one-property commit, SETPLANE a one-plane commit, and DPMS switches the CRTC's ACTIVE.
 import { DPMS, OBJECT_TYPE, PAGE_FLIP, PAGE_FLIP_FLAGS } from '../../protocol/kms/constants.js';
 import { encodeModeInfo } from '../../protocol/kms/blobs.js';
 import type { KmsArgs } from '../../protocol/kms/ops.js';
@@ -12,6 +12,7 @@ import type { Crtc } from './crtc.js';
 import type { KmsDevice } from './device.js';
 import type { DrmFile } from './file.js';
 import type { Framebuffer } from './framebuffer.js';
+import type { Plane } from './plane.js';
 import { checkModeFlags } from './modes.js';
 import { Property } from './property.js';
 import type { KmsState } from './props.js';
@@ -67,6 +68,31 @@ export async function setCrtc(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_SE
     throw e;
   }
   if (old !== crtc.state.modeBlob) dev.blobs.release(old);
+}
+
+/**
+ * MODE_SETPLANE (drm_mode_setplane, master only): fb 0 turns the plane off; otherwise the plane is set on the CRTC
+ * with the fb and rectangles given, as one blocking commit (the atomic helper's update_plane). The plane / CRTC /
+ * fb lookups are ENOENT, a CRTC the plane cannot use or a format it cannot scan out EINVAL, a source rectangle
+ * outside the fb ENOSPC; what the commit check refuses (a primary plane that does not cover its CRTC) EINVAL.
+ */
+export async function setPlane(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_SETPLANE'>): Promise<void> {
+  dev.requireMaster(file);
+  const plane = dev.objects.lookup<Plane>(a.plane_id, OBJECT_TYPE.PLANE, 'plane');
+  const st = newState(dev);
+  if (a.fb_id === 0) {
+    Object.assign(st.plane(plane), { fb: null, crtcId: 0 });
+  } else {
+    const crtc = dev.crtcById(a.crtc_id);
+    const fb = dev.objects.lookup<Framebuffer>(a.fb_id, OBJECT_TYPE.FB, 'framebuffer');
+    if (crtc.plane !== plane) throw pvError('EINVAL', `plane ${a.plane_id} cannot be used on CRTC ${a.crtc_id}`);
+    if (!plane.supports(fb.format.fourcc)) throw pvError('EINVAL', `plane ${a.plane_id} cannot scan out ${fb.format.name}`);
+    const fw = fb.width * 65536;
+    const fh = fb.height * 65536;
+    if (a.src_w > fw || a.src_x > fw - a.src_w || a.src_h > fh || a.src_y > fh - a.src_h) throw pvError('ENOSPC', 'source rectangle outside the framebuffer');
+    Object.assign(st.plane(plane), { fb, crtcId: crtc.id, srcX: a.src_x, srcY: a.src_y, srcW: a.src_w, srcH: a.src_h, crtcX: a.crtc_x, crtcY: a.crtc_y, crtcW: a.crtc_w, crtcH: a.crtc_h });
+  }
+  await commit(dev, st, checkCommit(dev, st, { allowModeset: false, event: false }), { nonblock: false });
 }
 
 /** The state that turns a CRTC off: no mode, primary plane off, its connectors detached. */

@@ -14,7 +14,7 @@ import type { Property } from './property.js';
 type Empty = Record<string, never>;
 
 export function version(dev: KmsDevice): KmsResult<'VERSION'> {
-  return { major: 1, minor: 1, patch: 0, name: 'pvdisplay', date: '20261121', desc: `Para-virtual display (displif v${dev.backend.version})` };
+  return { ...DRIVER_VERSION, patch: 0, name: 'pvdisplay', date: '20261121', desc: `Para-virtual display (displif v${dev.backend.version})` };
 }
 
 const CAPS: Record<number, number> = {
@@ -27,15 +27,46 @@ const CAPS: Record<number, number> = {
   [DRM_CAP.ASYNC_PAGE_FLIP]: 0,
   [DRM_CAP.CURSOR_WIDTH]: 64,
   [DRM_CAP.CURSOR_HEIGHT]: 64,
-  [DRM_CAP.ADDFB2_MODIFIERS]: 0,
+  [DRM_CAP.ADDFB2_MODIFIERS]: 1, // LINEAR, as IN_FORMATS says
   [DRM_CAP.PAGE_FLIP_TARGET]: 0,
   [DRM_CAP.CRTC_IN_VBLANK_EVENT]: 1,
+  // The kernel answers these for every driver: 0 without DRIVER_SYNCOBJ(_TIMELINE), and no atomic async flips.
+  [DRM_CAP.SYNCOBJ]: 0,
+  [DRM_CAP.SYNCOBJ_TIMELINE]: 0,
+  [DRM_CAP.ATOMIC_ASYNC_PAGE_FLIP]: 0,
 };
+
+/** DRM_IF_MAJOR / DRM_IF_MINOR (drm_ioctl.c) and the driver's own version (VERSION's major / minor). */
+const IF_VERSION = { major: 1, minor: 4 };
+const DRIVER_VERSION = { major: 1, minor: 1 };
+/** The bus id GET_UNIQUE answers after SET_VERSION 1.1+ (a platform device's name, as drm_set_busid takes it). */
+const UNIQUE = 'pvdisplay';
 
 export function getCap(a: KmsArgs<'GET_CAP'>): KmsResult<'GET_CAP'> {
   const value = CAPS[a.capability];
   if (value === undefined) throw pvError('EINVAL', `unknown capability ${a.capability}`);
   return { value };
+}
+
+/** drm_getunique: empty until this file's SET_VERSION asked for interface 1.1 or later (libdrm's drmOpenByName relies on it). */
+export function getUnique(file: DrmFile): KmsResult<'GET_UNIQUE'> {
+  return { unique: file.busidSet ? UNIQUE : '' };
+}
+
+/**
+ * drm_setversion (master only): -1 means "any"; an interface other than 1.0..1.4, or a driver version above ours,
+ * is EINVAL; 1.1+ ties the file to its bus id. The reply is always the versions we speak.
+ */
+export function setVersion(dev: KmsDevice, file: DrmFile, a: KmsArgs<'SET_VERSION'>): KmsResult<'SET_VERSION'> {
+  dev.requireMaster(file);
+  if (a.di_major !== -1) {
+    if (a.di_major !== IF_VERSION.major || a.di_minor < 0 || a.di_minor > IF_VERSION.minor) throw pvError('EINVAL', `interface ${a.di_major}.${a.di_minor} is not 1.0..1.4`);
+    if (a.di_minor >= 1) file.busidSet = true;
+  }
+  if (a.dd_major !== -1 && (a.dd_major !== DRIVER_VERSION.major || a.dd_minor < 0 || a.dd_minor > DRIVER_VERSION.minor)) {
+    throw pvError('EINVAL', `driver version ${a.dd_major}.${a.dd_minor} is not 1.0..1.1`);
+  }
+  return { di_major: IF_VERSION.major, di_minor: IF_VERSION.minor, dd_major: DRIVER_VERSION.major, dd_minor: DRIVER_VERSION.minor };
 }
 
 /** K-MA-15: unknown caps and values above 1 (ATOMIC: 2) are EINVAL; ATOMIC brings UNIVERSAL_PLANES and ASPECT_RATIO. */
@@ -91,12 +122,18 @@ export function getProperty(dev: KmsDevice, a: KmsArgs<'MODE_GETPROPERTY'>): Kms
   return dev.objects.lookup<Property>(a.prop_id, OBJECT_TYPE.PROPERTY, 'property').info();
 }
 
-/** K-OBJ-01: unknown object (or of another type than asked) ENOENT; objects without properties EINVAL. */
+/** Object types that carry a property list (the kernel's obj->properties); the others answer EINVAL. */
+const WITH_PROPERTIES: number[] = [OBJECT_TYPE.CONNECTOR, OBJECT_TYPE.CRTC, OBJECT_TYPE.PLANE];
+
+/**
+ * K-OBJ-01: unknown object (or of another type than asked) ENOENT; a type without properties (encoder, fb, blob)
+ * EINVAL. Without the ATOMIC cap the atomic properties are left out, which may leave none (a CRTC): that is `[]`.
+ */
 export function objGetProperties(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_OBJ_GETPROPERTIES'>): KmsResult<'MODE_OBJ_GETPROPERTIES'> {
   const obj = dev.objects.find(a.obj_id);
   if (!obj || (a.obj_type !== 0 && obj.objectType !== a.obj_type)) throw pvError('ENOENT', `no object ${a.obj_id}${a.obj_type ? ' of that type' : ''}`);
+  if (!WITH_PROPERTIES.includes(obj.objectType)) throw pvError('EINVAL', `object ${a.obj_id} has no properties`);
   const list = dev.props.list(obj, dev.inFormats).filter(([p]) => file.atomic || !p.atomic);
-  if (list.length === 0) throw pvError('EINVAL', `object ${a.obj_id} has no properties`);
   return { props: list.map(([p]) => p.id), prop_values: list.map(([, v]) => v) };
 }
 

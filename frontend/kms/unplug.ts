@@ -1,5 +1,5 @@
 // Unplugging a device when its backend is gone (DESIGN §4, KMS.md §3): from now on every call fails with ENODEV,
-// pending flips deliver their events, vblank waiters are released, and the storage behind every buffer is released
+// pending flips deliver their events (event sinks close after them), vblank waiters are released, and the storage behind every buffer is released
 // at once as the device's policy says — enforced by the kernel on the shared memfds, so it holds for clients in
 // any language: `sigbus` truncates (a touch raises SIGBUS), `zero-page` punches holes (reads give zeros), `keep`
 // leaves the pages until the last user lets go.
@@ -21,6 +21,8 @@ export function unplugDevice(dev: KmsDevice, policy: UnplugPolicy): void {
     crtc.scanout = null;
     crtc.flipTarget = null;
   }
+  // Events already owed are written to the files' event sinks, which then close (EOF).
+  for (const file of dev.files) file.endEvents(true);
   // Nothing is scanned out any more: every release fence signals (no waiter hangs on a gone device, UNP-10).
   dev.retireScanout();
   for (const c of dev.connectors) c.connected = false;

@@ -13,6 +13,9 @@ export const DRM_CAP = {
   ADDFB2_MODIFIERS: 0x10,
   PAGE_FLIP_TARGET: 0x11,
   CRTC_IN_VBLANK_EVENT: 0x12,
+  SYNCOBJ: 0x13,
+  SYNCOBJ_TIMELINE: 0x14,
+  ATOMIC_ASYNC_PAGE_FLIP: 0x15,
 } as const;
 
 export const DRM_CLIENT_CAP = {
@@ -104,4 +107,10 @@ export const MODE_FLAG_PIC_AR_MAX = 4;
 export const MODE_FLAG_BASIC = 0x3ff | (1 << 12) | (1 << 13);
 
 export const ADDFB2 = { INTERLACED: 1, MODIFIERS: 2 } as const;
+
+/** MODE_CURSOR flags (drm_mode.h). */
+export const CURSOR = { BO: 1, MOVE: 2 } as const;
+
+/** MODE_DIRTYFB flags and the most clips one call may carry (drm_mode.h). */
+export const DIRTYFB = { ANNOTATE_COPY: 1, ANNOTATE_FILL: 2, MAX_CLIPS: 256 } as const;
 export const DRM_FORMAT_MOD_LINEAR = 0;

@@ -38,6 +38,10 @@ export interface PlaneInfo {
 export interface KmsOps {
   VERSION: [Record<string, never>, { major: number; minor: number; patch: number; name: string; date: string; desc: string }];
   GET_CAP: [{ capability: number }, { value: number }];
+  /** The bus id: empty until this file's SET_VERSION asked for interface 1.1+. */
+  GET_UNIQUE: [Record<string, never>, { unique: string }];
+  /** -1 for "any"; replies with the interface (1.4) and driver (1.1) versions. Master only. */
+  SET_VERSION: [{ di_major: number; di_minor: number; dd_major: number; dd_minor: number }, { di_major: number; di_minor: number; dd_major: number; dd_minor: number }];
   SET_CLIENT_CAP: [{ capability: number; value: number }, Record<string, never>];
   MODE_GETRESOURCES: [
     Record<string, never>,
@@ -67,7 +71,26 @@ export interface KmsOps {
     { fb_id: number },
   ];
   MODE_RMFB: [{ fb_id: number }, Record<string, never>];
+  /** Like RMFB, but planes showing the fb keep showing it (Linux 6.8); `pad` must be 0. */
+  MODE_CLOSEFB: [{ fb_id: number; pad?: number }, Record<string, never>];
+  /**
+   * A damage hint. `num_clips` is the caller's count; `clips` its drm_clip_rect array (8 bytes each: x1, y1, x2, y2
+   * as u16) or null for a null clips_ptr. The backend reads the whole buffer each frame, so it changes nothing shown.
+   */
+  MODE_DIRTYFB: [{ fb_id: number; flags: number; color: number; num_clips: number; clips: Uint8Array | null }, Record<string, never>];
+  /** MODE_CURSOR / MODE_CURSOR2 (the same checks): there is no cursor plane. */
+  MODE_CURSOR: [{ flags: number; crtc_id: number }, Record<string, never>];
+  MODE_CURSOR2: [{ flags: number; crtc_id: number }, Record<string, never>];
+  /** CRTCs have gamma_size 0: GETGAMMA of size 0 reads nothing, any other size is EINVAL. */
+  MODE_GETGAMMA: [{ crtc_id: number; gamma_size: number }, Record<string, never>];
+  /** No gamma_set (as xen-drm-front's simple-KMS CRTC): ENOSYS. Master only. */
+  MODE_SETGAMMA: [{ crtc_id: number; gamma_size: number }, Record<string, never>];
   MODE_SETCRTC: [{ crtc_id: number; fb_id: number; x: number; y: number; connectors: number[]; mode: ModeInfo | null }, Record<string, never>];
+  /** Legacy plane update (master only); fb_id 0 turns the plane off. src_* are 16.16. */
+  MODE_SETPLANE: [
+    { plane_id: number; crtc_id: number; fb_id: number; flags: number; crtc_x: number; crtc_y: number; crtc_w: number; crtc_h: number; src_x: number; src_y: number; src_w: number; src_h: number },
+    Record<string, never>,
+  ];
   /** `user_data` is 8 little-endian bytes (a u64), echoed in the flip-complete event. */
   /** With `out_fence` (an extension of the legacy call) the reply carries a fence fd that signals at flip done. */
   MODE_PAGE_FLIP: [{ crtc_id: number; fb_id: number; flags: number; user_data: Uint8Array; sequence?: number; out_fence?: boolean }, { out_fence?: number }];
@@ -110,6 +133,13 @@ export interface KmsOps {
   PRIME_FD_TO_HANDLE: [Record<string, never>, { handle: number }];
   /** pvdisplay's own: per CRTC, frame-done timeouts and commits dropped for a fence timeout; whether unplugged. */
   PVD_STATUS: [Record<string, never>, { unplugged: boolean; crtcs: { crtc_id: number; frame_done_timeouts: number; fence_timeouts: number; pending_vblank_waits: number }[] }];
+  /**
+   * pvdisplay's own: the one fd riding along (a Unix socket end) gets this file's event records from now on, one raw
+   * 32-byte packet each, instead of `{ev}` packets; `uevents: false` also stops uevent packets on the connection.
+   */
+  /** pvdisplay's own: closes the file now (as close(2) of a card fd does), before the connection goes; later ops EBADF. */
+  PVD_CLOSE: [Record<string, never>, Record<string, never>];
+  PVD_EVENT_FD: [{ uevents?: boolean }, Record<string, never>];
   CRTC_QUEUE_SEQUENCE: [{ crtc_id: number; flags: number; sequence: number; user_data: number }, { sequence: number }];
 }
 
