@@ -63,7 +63,7 @@ export class BackendLink implements DisplayBackend {
     this.grefs.set(seg, first);
     const grefs = Array.from({ length: seg.pages }, (_, i) => first + i);
     const dirPages = directoryPagesFor(grefs.length);
-    const dir = Segment.create(this.granter.segmentId(), 'pvdisplay-pgdir', dirPages * 4096);
+    const dir = Segment.createFixed(this.granter.segmentId(), 'pvdisplay-pgdir', dirPages * 4096);
     try {
       const dirFirst = this.granter.share(dir);
       const dirGrefs = Array.from({ length: dirPages }, (_, i) => dirFirst + i);
@@ -111,7 +111,7 @@ export class BackendLink implements DisplayBackend {
   private async createBackendDbuf(spec: DbufSpec, memory: Mapper): Promise<Segment> {
     const pages = pagesForSize(spec.size);
     const dirPages = directoryPagesFor(pages);
-    const dir = Segment.create(this.granter.segmentId(), 'pvdisplay-pgdir', dirPages * 4096);
+    const dir = Segment.createFixed(this.granter.segmentId(), 'pvdisplay-pgdir', dirPages * 4096);
     const dirFirst = this.granter.share(dir);
     try {
       const dirGrefs = Array.from({ length: dirPages }, (_, i) => dirFirst + i);
@@ -169,7 +169,7 @@ export class BackendLink implements DisplayBackend {
 
   /** v2 only: the connector's EDID, read through a shared buffer of XENDISPL_EDID_MAX_SIZE bytes. */
   async getEdid(connector: number): Promise<Uint8Array> {
-    const buf = Segment.create(this.granter.segmentId(), 'pvdisplay-edid', EDID_MAX_SIZE);
+    const buf = Segment.createFixed(this.granter.segmentId(), 'pvdisplay-edid', EDID_MAX_SIZE);
     try {
       const rsp = await this.withDirectory(buf, (grefDirectory) =>
         this.ring(connector).call({ kind: 'getEdid', operation: Op.GET_EDID, bufferSz: EDID_MAX_SIZE, grefDirectory }),

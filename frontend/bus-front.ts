@@ -89,6 +89,8 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
 
   private setState(state: number): void {
     this.state = state;
+    // A backend that closed the channel mid-walk (e.g. with GET_EDID in flight) is told nothing: lose() follows.
+    if (!this.ch.isOpen) return;
     this.store.write(`${this.feDir}/${StoreField.STATE}`, String(state));
     log.debug(`frontend → ${stateName(state)}`);
   }
@@ -221,7 +223,7 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
     const link = new BackendLink(chosen, this.granter, this.rings, parseBeAlloc(this.store.read(this.fe(StoreField.BE_ALLOC))) ? this.backendMemory : undefined);
     link.connectors = connectors;
     for (const c of connectors) {
-      const seg = Segment.create(this.granter.segmentId(), `pvdisplay-ring-${c.index}`, 2 * 4096);
+      const seg = Segment.createFixed(this.granter.segmentId(), `pvdisplay-ring-${c.index}`, 2 * 4096);
       this.ringSegments.push(seg);
       const gref = this.granter.share(seg);
       const reqPort = 2 * c.index + 1;

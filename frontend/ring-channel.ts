@@ -7,7 +7,7 @@ import { encodeRequest, type Request } from '../protocol/displif/request.js';
 import { decodeResponse, type Response } from '../protocol/displif/response.js';
 import { FrontRing } from '../protocol/ring/shared-ring.js';
 import { EventConsumer } from '../protocol/ring/event-ring.js';
-import { fromErrno, pvError, asErrno, type ErrnoLike } from '../shared/errors.js';
+import { codeOf, fromErrno, knownErrno, pvError, asErrno, type ErrnoLike } from '../shared/errors.js';
 import type { EventChannel } from '../shared/evtchn.js';
 import { logger } from '../shared/log.js';
 
@@ -21,6 +21,13 @@ interface Waiter {
   resolve: (rsp: Response) => void;
   reject: (err: ErrnoLike) => void;
   timer: NodeJS.Timeout;
+}
+
+/** A backend's failure status: a known negative errno keeps its name; anything else (INT_MAX, positive) is EIO. */
+function statusError(status: number, what: string): ErrnoLike {
+  const code = status < 0 ? codeOf(status) : undefined;
+  if (code !== undefined && knownErrno(code) !== undefined) return fromErrno(status, what);
+  return pvError('EIO', `${what}: unknown status ${status}`);
 }
 
 export class RingChannel {
@@ -83,7 +90,7 @@ export class RingChannel {
       this.waiter = { id, resolve, reject, timer };
       if (this.ring.pushRequests()) this.reqChannel.notify();
     }).then((rsp) => {
-      if (rsp.status !== 0) throw fromErrno(rsp.status, `backend failed op 0x${req.operation.toString(16)} on connector ${this.connector}`);
+      if (rsp.status !== 0) throw statusError(rsp.status, `backend failed op 0x${req.operation.toString(16)} on connector ${this.connector}`);
       return rsp;
     });
   }
