@@ -26,7 +26,7 @@ function dbufCreate(spec: DbufSpec, grefDirectory: number, flags: number): Outgo
 
 export class BackendLink implements DisplayBackend {
   private readonly grefs = new Map<Segment, number>();
-  private readonly frameDoneListeners: ((connector: number) => void)[] = [];
+  private readonly frameDoneListeners: ((connector: number, fbCookie: bigint) => void)[] = [];
   connectors: ConnectorConfig[] = [];
 
   constructor(
@@ -42,11 +42,11 @@ export class BackendLink implements DisplayBackend {
   }
 
   /** Called by the ring channels. */
-  frameDone(connector: number): void {
-    for (const l of this.frameDoneListeners) l(connector);
+  frameDone(connector: number, fbCookie: bigint): void {
+    for (const l of this.frameDoneListeners) l(connector, fbCookie);
   }
 
-  onFrameDone(listener: (connector: number) => void): void {
+  onFrameDone(listener: (connector: number, fbCookie: bigint) => void): void {
     this.frameDoneListeners.push(listener);
   }
 

@@ -234,7 +234,7 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
       // Handed over as [to backend, to frontend]; this side waits on rx (to frontend) and kicks tx (to backend).
       this.ch.send({ t: 'evtchn', port: reqPort }, [req.tx, req.rx]);
       this.ch.send({ t: 'evtchn', port: evtPort }, [evt.tx, evt.rx]);
-      this.rings.push(new RingChannel(c.index, seg.page(0), seg.page(1), req, evt, chosen, this.options.responseTimeoutMs, () => link.frameDone(c.index)));
+      this.rings.push(new RingChannel(c.index, seg.page(0), seg.page(1), req, evt, chosen, this.options.responseTimeoutMs, (fb) => link.frameDone(c.index, fb), (err) => this.ch.close(err)));
       writes.push(
         [this.fe(connectorKey(c.index, StoreField.REQ_RING_REF)), String(gref)],
         [this.fe(connectorKey(c.index, StoreField.REQ_CHANNEL)), String(reqPort)],

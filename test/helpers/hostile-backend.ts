@@ -119,7 +119,7 @@ export class HostilePeer extends EventEmitter<{ connected: []; request: [Request
   respond(rsp: Response): void {
     this.ring!.writeResponse(encodeResponse(rsp, 2));
     this.ring!.pushResponses();
-    this.reqChannel!.notify();
+    this.kickRing();
   }
 
   /** Sends a frame-done event (its id the next in sequence unless given) and kicks the frontend. */
@@ -132,6 +132,25 @@ export class HostilePeer extends EventEmitter<{ connected: []; request: [Request
   /** The request ring's shared page (to write lying indices into). */
   get ringPage(): Uint8Array {
     return this.mapper.grants.page(this.key(StoreField.REQ_RING_REF))!;
+  }
+
+  /** The event page (to write a lying in_prod into); kickEvents() makes the frontend look at it. */
+  get eventPage(): Uint8Array {
+    return this.mapper.grants.page(this.key(StoreField.EVT_RING_REF))!;
+  }
+
+  /** Kicks the frontend to look at the response ring. */
+  kickRing(): void {
+    this.reqChannel!.notify();
+  }
+
+  kickEvents(): void {
+    this.evtChannel!.notify();
+  }
+
+  /** Resolves once the frontend has consumed every event sent (its in_cons caught up). */
+  async eventsConsumed(): Promise<void> {
+    while (this.events!.pending > 0) await new Promise((r) => setTimeout(r, 5));
   }
 
   /** The segment holding the request and event rings. */
