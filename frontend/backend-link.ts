@@ -26,7 +26,7 @@ function dbufCreate(spec: DbufSpec, grefDirectory: number, flags: number): Outgo
 
 export class BackendLink implements DisplayBackend {
   private readonly grefs = new Map<Segment, number>();
-  private readonly frameDoneListeners: ((connector: number) => void)[] = [];
+  private readonly frameDoneListeners: ((connector: number, fbCookie: bigint) => void)[] = [];
   connectors: ConnectorConfig[] = [];
 
   constructor(
@@ -42,11 +42,11 @@ export class BackendLink implements DisplayBackend {
   }
 
   /** Called by the ring channels. */
-  frameDone(connector: number): void {
-    for (const l of this.frameDoneListeners) l(connector);
+  frameDone(connector: number, fbCookie: bigint): void {
+    for (const l of this.frameDoneListeners) l(connector, fbCookie);
   }
 
-  onFrameDone(listener: (connector: number) => void): void {
+  onFrameDone(listener: (connector: number, fbCookie: bigint) => void): void {
     this.frameDoneListeners.push(listener);
   }
 
@@ -63,7 +63,7 @@ export class BackendLink implements DisplayBackend {
     this.grefs.set(seg, first);
     const grefs = Array.from({ length: seg.pages }, (_, i) => first + i);
     const dirPages = directoryPagesFor(grefs.length);
-    const dir = Segment.create(this.granter.segmentId(), 'pvdisplay-pgdir', dirPages * 4096);
+    const dir = Segment.createFixed(this.granter.segmentId(), 'pvdisplay-pgdir', dirPages * 4096);
     try {
       const dirFirst = this.granter.share(dir);
       const dirGrefs = Array.from({ length: dirPages }, (_, i) => dirFirst + i);
@@ -111,7 +111,7 @@ export class BackendLink implements DisplayBackend {
   private async createBackendDbuf(spec: DbufSpec, memory: Mapper): Promise<Segment> {
     const pages = pagesForSize(spec.size);
     const dirPages = directoryPagesFor(pages);
-    const dir = Segment.create(this.granter.segmentId(), 'pvdisplay-pgdir', dirPages * 4096);
+    const dir = Segment.createFixed(this.granter.segmentId(), 'pvdisplay-pgdir', dirPages * 4096);
     const dirFirst = this.granter.share(dir);
     try {
       const dirGrefs = Array.from({ length: dirPages }, (_, i) => dirFirst + i);
@@ -169,7 +169,7 @@ export class BackendLink implements DisplayBackend {
 
   /** v2 only: the connector's EDID, read through a shared buffer of XENDISPL_EDID_MAX_SIZE bytes. */
   async getEdid(connector: number): Promise<Uint8Array> {
-    const buf = Segment.create(this.granter.segmentId(), 'pvdisplay-edid', EDID_MAX_SIZE);
+    const buf = Segment.createFixed(this.granter.segmentId(), 'pvdisplay-edid', EDID_MAX_SIZE);
     try {
       const rsp = await this.withDirectory(buf, (grefDirectory) =>
         this.ring(connector).call({ kind: 'getEdid', operation: Op.GET_EDID, bufferSz: EDID_MAX_SIZE, grefDirectory }),

@@ -90,6 +90,8 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
 
   private setState(state: number): void {
     this.state = state;
+    // A backend that closed the channel mid-walk (e.g. with GET_EDID in flight) is told nothing: lose() follows.
+    if (!this.ch.isOpen) return;
     this.store.write(`${this.feDir}/${StoreField.STATE}`, String(state));
     log.debug(`frontend → ${stateName(state)}`);
   }
@@ -230,7 +232,7 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
     const link = new BackendLink(chosen, this.granter, this.rings, parseBeAlloc(this.store.read(this.fe(StoreField.BE_ALLOC))) ? this.backendMemory : undefined);
     link.connectors = connectors;
     for (const c of connectors) {
-      const seg = Segment.create(this.granter.segmentId(), `pvdisplay-ring-${c.index}`, 2 * 4096);
+      const seg = Segment.createFixed(this.granter.segmentId(), `pvdisplay-ring-${c.index}`, 2 * 4096);
       this.ringSegments.push(seg);
       const gref = this.granter.share(seg);
       const reqPort = 2 * c.index + 1;
@@ -241,7 +243,7 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
       // Handed over as [to backend, to frontend]; this side waits on rx (to frontend) and kicks tx (to backend).
       this.ch.send({ t: 'evtchn', port: reqPort }, [req.tx, req.rx]);
       this.ch.send({ t: 'evtchn', port: evtPort }, [evt.tx, evt.rx]);
-      this.rings.push(new RingChannel(c.index, seg.page(0), seg.page(1), req, evt, chosen, this.options.responseTimeoutMs, () => link.frameDone(c.index)));
+      this.rings.push(new RingChannel(c.index, seg.page(0), seg.page(1), req, evt, chosen, this.options.responseTimeoutMs, (fb) => link.frameDone(c.index, fb), (err) => this.ch.close(err)));
       writes.push(
         [this.fe(connectorKey(c.index, StoreField.REQ_RING_REF)), String(gref)],
         [this.fe(connectorKey(c.index, StoreField.REQ_CHANNEL)), String(reqPort)],

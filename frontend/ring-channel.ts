@@ -1,13 +1,14 @@
 // The frontend's end of one connector's channels (Linux: xen_drm_front_evtchnl): requests go on the shared ring
 // one at a time with a u16 id, answered within a deadline (ETIMEDOUT otherwise); frame-done events arrive on the
-// event page and are accepted only with the next expected id.
+// event page numbered 0, 1, 2, … A backend that breaks the ring protocol (indices past what was pushed, a response
+// to no request, an event out of sequence) is a protocol violation: the whole peer is dropped, not one ring.
 import { EVT_PG_FLIP, type ProtocolVersion } from '../protocol/displif/constants.js';
 import { decodeEvent } from '../protocol/displif/event.js';
 import { encodeRequest, type Request } from '../protocol/displif/request.js';
 import { decodeResponse, type Response } from '../protocol/displif/response.js';
 import { FrontRing } from '../protocol/ring/shared-ring.js';
 import { EventConsumer } from '../protocol/ring/event-ring.js';
-import { fromErrno, pvError, asErrno, type ErrnoLike } from '../shared/errors.js';
+import { codeOf, fromErrno, knownErrno, pvError, asErrno, type ErrnoLike } from '../shared/errors.js';
 import type { EventChannel } from '../shared/evtchn.js';
 import { logger } from '../shared/log.js';
 
@@ -16,11 +17,22 @@ const log = logger('evtchnl');
 /** A request without its id: the channel numbers it. */
 export type Outgoing = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
 
+/** Ids of timed-out requests whose late answers are still dropped quietly (as Linux does); one ring's worth. */
+const LATE_IDS = 32;
+
 interface Waiter {
   id: number;
+  operation: number;
   resolve: (rsp: Response) => void;
   reject: (err: ErrnoLike) => void;
   timer: NodeJS.Timeout;
+}
+
+/** A backend's failure status: a known negative errno keeps its name; anything else (INT_MAX, positive) is EIO. */
+function statusError(status: number, what: string): ErrnoLike {
+  const code = status < 0 ? codeOf(status) : undefined;
+  if (code !== undefined && knownErrno(code) !== undefined) return fromErrno(status, what);
+  return pvError('EIO', `${what}: unknown status ${status}`);
 }
 
 export class RingChannel {
@@ -31,6 +43,7 @@ export class RingChannel {
   private waiter: Waiter | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private broken: ErrnoLike | undefined;
+  private readonly late = new Set<number>();
 
   constructor(
     readonly connector: number,
@@ -40,7 +53,10 @@ export class RingChannel {
     evtChannel: EventChannel,
     private readonly version: ProtocolVersion,
     private readonly timeoutMs: number,
-    private readonly onFrameDone: () => void,
+    /** A frame-done event, with the framebuffer cookie it reports. */
+    private readonly onFrameDone: (fbCookie: bigint) => void,
+    /** The backend broke the ring protocol: the owner drops the peer. */
+    private readonly onViolation: (err: ErrnoLike) => void,
   ) {
     this.ring = FrontRing.init(reqPage);
     this.events = EventConsumer.init(evtPage);
@@ -78,12 +94,14 @@ export class RingChannel {
       const timer = setTimeout(() => {
         if (this.waiter?.id !== id) return;
         this.waiter = undefined;
+        this.late.add(id);
+        if (this.late.size > LATE_IDS) this.late.delete(this.late.values().next().value as number);
         reject(pvError('ETIMEDOUT', `connector ${this.connector}: no response to op 0x${req.operation.toString(16)} within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
-      this.waiter = { id, resolve, reject, timer };
+      this.waiter = { id, operation: req.operation, resolve, reject, timer };
       if (this.ring.pushRequests()) this.reqChannel.notify();
     }).then((rsp) => {
-      if (rsp.status !== 0) throw fromErrno(rsp.status, `backend failed op 0x${req.operation.toString(16)} on connector ${this.connector}`);
+      if (rsp.status !== 0) throw statusError(rsp.status, `backend failed op 0x${req.operation.toString(16)} on connector ${this.connector}`);
       return rsp;
     });
   }
@@ -93,37 +111,41 @@ export class RingChannel {
       do {
         for (let pkt = this.ring.readResponse(); pkt; pkt = this.ring.readResponse()) {
           const rsp = decodeResponse(pkt, this.version);
-          // A late answer to a request that timed out carries an old id: drop it, as Linux does.
           const w = this.waiter;
-          if (!w || rsp.id !== w.id) continue;
+          if (!w || rsp.id !== w.id) {
+            // A late answer to a request that timed out carries its old id: drop it, as Linux does.
+            if (this.late.delete(rsp.id)) continue;
+            throw pvError('EPROTO', `response id ${rsp.id} answers no request`);
+          }
+          if (rsp.operation !== w.operation) throw pvError('EPROTO', `response to op 0x${w.operation.toString(16)} echoes op 0x${rsp.operation.toString(16)}`);
           this.waiter = undefined;
           clearTimeout(w.timer);
           w.resolve(rsp);
         }
       } while (this.ring.finalCheckForResponses());
     } catch (e) {
-      log.warn(`connector ${this.connector}: ${(e as Error).message}`);
-      this.shutdown(asErrno(e));
+      this.violation(e);
     }
   }
 
+  private violation(e: unknown): void {
+    const err = asErrno(e);
+    log.warn(`connector ${this.connector}: backend broke the ring protocol: ${err.message}`);
+    this.shutdown(err);
+    this.onViolation(err);
+  }
+
   private onEvents(): void {
-    let packets: Uint8Array[];
+    if (this.broken) return;
     try {
-      packets = this.events.readPending();
-    } catch (e) {
-      log.warn(`connector ${this.connector}: ${(e as Error).message}`);
-      return;
-    }
-    for (const pkt of packets) {
-      const evt = decodeEvent(pkt, this.version);
-      const expected = this.nextEventId;
-      this.nextEventId = (this.nextEventId + 1) & 0xffff;
-      if (evt.id !== expected) {
-        log.debug(`connector ${this.connector}: skipping event id ${evt.id}, expected ${expected}`);
-        continue;
+      for (const pkt of this.events.readPending()) {
+        const evt = decodeEvent(pkt, this.version);
+        if (evt.id !== this.nextEventId) throw pvError('EPROTO', `event id ${evt.id} out of sequence, expected ${this.nextEventId}`);
+        this.nextEventId = (this.nextEventId + 1) & 0xffff;
+        if (evt.kind === 'pgFlip' && evt.type === EVT_PG_FLIP) this.onFrameDone(evt.fbCookie);
       }
-      if (evt.kind === 'pgFlip' && evt.type === EVT_PG_FLIP) this.onFrameDone();
+    } catch (e) {
+      this.violation(e);
     }
   }
 }

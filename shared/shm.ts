@@ -48,6 +48,22 @@ export class Segment {
     }
   }
 
+  /**
+   * A mapped segment of this side that the peer shares but must never resize: sealed against shrinking and growing
+   * (and against further seals) before its fd is handed out, so a peer's ftruncate fails with EPERM instead of
+   * turning this process's next access into a SIGBUS. For rings, page directories and EDID buffers.
+   */
+  static createFixed(id: number, name: string, size: number): Segment {
+    const seg = Segment.create(id, name, size);
+    try {
+      native.addSeals(seg.fd, native.SEAL.SHRINK | native.SEAL.GROW | native.SEAL.SEAL);
+    } catch (e) {
+      seg.release();
+      throw e;
+    }
+    return seg;
+  }
+
   /** Takes over an existing memfd (a client's buffer to hand on) without mapping it; `fd` now belongs to it. */
   static wrap(id: number, fd: number, size: number): Segment {
     return new Segment(id, fd, size, undefined);

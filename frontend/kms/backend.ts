@@ -44,6 +44,6 @@ export interface DisplayBackend {
   /** null disables the connector (the all-zero SET_CONFIG). */
   setConfig(connector: number, config: ScanoutConfig | null): Promise<void>;
   pageFlip(connector: number, fbCookie: bigint): Promise<void>;
-  /** Called for every frame-done event of a connector. */
-  onFrameDone(listener: (connector: number) => void): void;
+  /** Called for every frame-done event of a connector, with the framebuffer cookie the event reports. */
+  onFrameDone(listener: (connector: number, fbCookie: bigint) => void): void;
 }

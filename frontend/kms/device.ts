@@ -82,11 +82,13 @@ export class KmsDevice implements PropContext {
       if (cfg.edid && cfg.edid.length > 0) conn.edidBlob = this.blobs.create(cfg.edid, null);
       this.connectors.push(conn);
     }
-    backend.onFrameDone((index) => {
+    backend.onFrameDone((index, fbCookie) => {
       const crtc = this.crtcs[index];
       if (!crtc || this.unplugged) return;
       crtc.vblank.frameDone();
-      crtc.pending?.complete(crtc.vblank.count, crtc.vblank.timestampNs);
+      // Only the frame done of the buffer in flight completes the flip: a late one of a flip that timed out is a
+      // vblank, not the next flip's completion.
+      if (crtc.flipTarget?.cookie === fbCookie) crtc.pending?.complete(crtc.vblank.count, crtc.vblank.timestampNs);
       this.setLinkStatus(this.connectorOf(crtc), LINK_STATUS.GOOD);
     });
   }
