@@ -131,7 +131,8 @@ export class ControlSurface implements Surface {
   private ringInput(fe: HostileFrontend): string {
     const r = this.r;
     if (r.chance(0.03)) {
-      const word = r.range(0, 3);
+      // The words the frontend writes: req_prod, req_event and rsp_event (rsp_prod is the backend's).
+      const word = r.pick([0, 1, 3]);
       const value = r.pick([0, 1, 33, 0xffffffff, 0x80000000, r.u32()]);
       fe.corruptRing(word, value);
       return `ring header word ${word} := ${value}`;

@@ -113,7 +113,11 @@ export class HostileFrontend {
   request(packet: Uint8Array): void {
     const ring = this.ring;
     if (!ring || !this.open) return;
-    for (let rsp = ring.readResponse(); rsp; rsp = ring.readResponse()) this.responses++;
+    try {
+      for (let rsp = ring.readResponse(); rsp; rsp = ring.readResponse()) this.responses++;
+    } catch {
+      // our own lying req_event may confuse the accounting; the backend is what is under test
+    }
     if (ring.freeRequests === 0) return;
     ring.writeRequest(packet);
     if (ring.pushRequests()) this.kick();

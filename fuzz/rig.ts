@@ -38,7 +38,9 @@ export class Rig {
         if (!this.crashed || (label !== 'honest client' && !this.targetExited)) this.failure = undefined;
         this.crashed = true;
         if (label !== 'honest client') this.targetExited = true;
-        this.fail(`${label} exited (${e.signal ?? `code ${e.code}`}); last output: ${p.lines.slice(-3).join(' | ')}`);
+        // The error a dying Node process printed says more than its last lines (the stack's closing brace).
+        const error = [...p.lines].reverse().find((l) => /^\w*Error\b|\bE[A-Z]{3,}\b/.test(l));
+        this.fail(`${label} exited (${e.signal ?? `code ${e.code}`}); ${error ? `error: ${error}` : `last output: ${p.lines.slice(-2).join(' | ')}`}`);
       });
     watch('backend', pair.backend);
     watch('frontend', pair.frontend);

@@ -122,7 +122,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
         for (const [label, u] of Object.entries(before)) if (!baselines.has(label)) baselines.set(label, u);
         for (let i = 0; i < BATCH[name] && !rig.failure && !timeUp(); i++) {
           if (o.counts && reports[name].inputs >= o.counts[name]) break;
-          const what = await surface.step();
+          // A fuzzer bug must not end the run: it shows as the input's description.
+          const what = await surface.step().catch((e: unknown) => `fuzzer error: ${(e as Error).stack ?? String(e)}`);
           reports[name].inputs++;
           recent[name].push(what);
           if (recent[name].length > LAST_INPUTS) recent[name].shift();
