@@ -1,0 +1,142 @@
+// The processes the fuzzer attacks and watches: a real backend + frontend pair (runtime dir A) with the honest
+// client flipping on its card0, and a second real frontend (runtime dir B) connected to the hostile-backend
+// surface's fake backend. Any of them exiting, or the honest client's flips stopping, is recorded as a failure.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ROOT, fdCount, run, startPair, type Pair, type Proc } from '../cli/processes.js';
+import { Card } from '../frontend/client/card.js';
+import type { DeviceIds } from './device-node.js';
+
+export interface Usage {
+  fds: number;
+  rssKb: number;
+}
+
+export class Rig {
+  failure: string | undefined;
+  /** A process exited: the failure is a crash, whatever was noticed first. */
+  crashed = false;
+  private targetExited = false;
+  flips = 0;
+  lastProgress = Date.now();
+  private stopping = false;
+
+  private constructor(
+    readonly pair: Pair,
+    readonly honest: Proc,
+    readonly dirB: string,
+    readonly frontendB: Proc,
+  ) {
+    const watch = (label: string, p: Proc) =>
+      void p.exited().then((e) => {
+        if (this.stopping) return;
+        // An exit explains a probe that failed or flips that stopped, and the exit of an attacked process explains
+        // the honest client's, so each replaces what was noticed before it.
+        if (!this.crashed || (label !== 'honest client' && !this.targetExited)) this.failure = undefined;
+        this.crashed = true;
+        if (label !== 'honest client') this.targetExited = true;
+        // The error a dying Node process printed says more than its last lines (the stack's closing brace).
+        const error = [...p.lines].reverse().find((l) => /^\w*Error\b|\bE[A-Z]{3,}\b/.test(l));
+        this.fail(`${label} exited (${e.signal ?? `code ${e.code}`}); ${error ? `error: ${error}` : `last output: ${p.lines.slice(-2).join(' | ')}`}`);
+      });
+    watch('backend', pair.backend);
+    watch('frontend', pair.frontend);
+    watch('honest client', honest);
+    watch('frontend-b', frontendB);
+    createInterface({ input: honest.child.stdout! }).on('line', (l) => {
+      const m = /^flips (\d+)/.exec(l);
+      if (m) {
+        this.flips = Number(m[1]);
+        this.lastProgress = Date.now();
+      }
+    });
+  }
+
+  /** `startFakeBackend` listens on the given runtime dir's backend.sock before the second frontend starts. */
+  static async start(startFakeBackend: (dir: string) => void): Promise<Rig> {
+    const pair = await startPair({ connectors: '640x480' });
+    const honest = runHonest(pair.card);
+    await honest.waitLine(/honest client ready/, 30_000);
+    const dirB = mkdtempSync(join(tmpdir(), 'pvd-fuzz-b-'));
+    startFakeBackend(dirB);
+    const frontendB = run(['frontend', '--runtime-dir', dirB, '--response-timeout', '500', '--frame-done-timeout', '500']);
+    await frontendB.waitLine(/frontend ready/, 30_000);
+    return new Rig(pair, honest, dirB, frontendB);
+  }
+
+  fail(what: string): void {
+    this.failure ??= what;
+  }
+
+  get pids(): Record<string, number> {
+    return { backend: this.pair.backend.child.pid!, frontend: this.pair.frontend.child.pid!, 'honest client': this.honest.child.pid!, 'frontend-b': this.frontendB.child.pid! };
+  }
+
+  usage(): Record<string, Usage> {
+    const out: Record<string, Usage> = {};
+    for (const [label, pid] of Object.entries(this.pids)) {
+      try {
+        const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+        out[label] = { fds: fdCount(pid), rssKb: Number(rss?.[1] ?? 0) };
+      } catch {
+        out[label] = { fds: -1, rssKb: -1 };
+      }
+    }
+    return out;
+  }
+
+  /** The objects of card0, for the device-node surface's templates. */
+  async deviceIds(): Promise<DeviceIds> {
+    const card = Card.open(this.pair.card);
+    try {
+      const res = await card.call('MODE_GETRESOURCES', {});
+      const planes = await card.call('MODE_GETPLANERESOURCES', {});
+      return { crtcs: res.crtcs, connectors: res.connectors, encoders: res.encoders, planes: planes.planes };
+    } finally {
+      card.close();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.honest.stop('SIGKILL');
+    await this.frontendB.stop('SIGKILL');
+    await this.pair.frontend.stop('SIGKILL');
+    await this.pair.backend.stop('SIGKILL');
+    rmSync(this.pair.dir, { recursive: true, force: true });
+    rmSync(this.dirB, { recursive: true, force: true });
+  }
+}
+
+function runHonest(card: string): Proc {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/fuzz/honest-client.js'), card], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return wrap(child);
+}
+
+/** The honest client as a Proc (its lines, its exit), like the CLI's processes. */
+function wrap(child: ReturnType<typeof spawn>): Proc {
+  const lines: string[] = [];
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
+  for (const s of [child.stdout!, child.stderr!]) createInterface({ input: s }).on('line', (l) => lines.push(l));
+  return {
+    child,
+    lines,
+    waitLine: (re, timeoutMs = 15_000) =>
+      new Promise((resolve, reject) => {
+        const t = setInterval(() => {
+          const l = lines.find((x) => re.test(x));
+          if (l) return clearInterval(t), clearTimeout(d), resolve(l);
+          if (child.exitCode !== null || child.signalCode !== null) return clearInterval(t), clearTimeout(d), reject(new Error(`honest client exited: ${lines.join(' | ')}`));
+        }, 20);
+        const d = setTimeout(() => (clearInterval(t), reject(new Error(`no ${re} from the honest client: ${lines.join(' | ')}`))), timeoutMs);
+      }),
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exit;
+    },
+    exited: () => exit,
+  };
+}
