@@ -74,11 +74,25 @@ const TEMPLATES = {
   PRIME_FD_TO_HANDLE: () => ({}),
   PVD_STATUS: () => ({}),
   CRTC_QUEUE_SEQUENCE: (r, id) => ({ crtc_id: id('crtcs'), flags: r.pick([0, 1, 2, 3]), sequence: r.pick([0, 1, 5, 2 ** 31]), user_data: r.u32() }),
+  GET_UNIQUE: () => ({}),
+  SET_VERSION: (r) => ({ di_major: r.pick([-1, 1, 2]), di_minor: r.pick([-1, 0, 4, 5]), dd_major: r.pick([-1, 1]), dd_minor: r.pick([-1, 1, 2]) }),
+  MODE_CLOSEFB: (r, id) => ({ fb_id: r.chance(0.5) ? id('crtcs') : small(r), pad: r.pick([0, 0, 1]) }),
+  MODE_DIRTYFB: (r) => ({ fb_id: small(r), flags: r.pick([0, 1, 2]), color: r.u32(), num_clips: r.pick([0, 1, 2, 300]), clips: r.chance(0.5) ? null : r.bytes(r.pick([0, 8, 16])) }),
+  MODE_CURSOR: (r, id) => ({ flags: r.pick([0, 1, 2, 3, 4]), crtc_id: id('crtcs') }),
+  MODE_CURSOR2: (r, id) => ({ flags: r.pick([0, 1, 2, 3, 4]), crtc_id: id('crtcs') }),
+  MODE_GETGAMMA: (r, id) => ({ crtc_id: id('crtcs'), gamma_size: r.pick([0, 1, 256]) }),
+  MODE_SETGAMMA: (r, id) => ({ crtc_id: id('crtcs'), gamma_size: r.pick([0, 1, 256]) }),
+  MODE_SETPLANE: (r, id) => ({
+    plane_id: id('planes'), crtc_id: id('crtcs'), fb_id: small(r), flags: 0, crtc_x: r.pick([0, -5]), crtc_y: 0, crtc_w: r.pick([0, 64, 1 << 20]), crtc_h: 64,
+    src_x: 0, src_y: 0, src_w: r.pick([0, 64 << 16]), src_h: 64 << 16,
+  }),
+  PVD_CLOSE: () => ({}),
+  PVD_EVENT_FD: (r) => ({ uevents: r.chance(0.5) }),
 } satisfies Record<KmsOp, Template>;
 
 const OPS = Object.keys(TEMPLATES) as KmsOp[];
 /** Ops whose request carries an fd. */
-const FD_OPS = new Set<string>(['PRIME_FD_TO_HANDLE', 'PRIME_IMPORT_FENCE']);
+const FD_OPS = new Set<string>(['PRIME_FD_TO_HANDLE', 'PRIME_IMPORT_FENCE', 'PVD_EVENT_FD']);
 const MAX_CONNS = 8;
 
 interface Conn {

@@ -119,11 +119,13 @@ function runHonest(card: string): Proc {
 /** The honest client as a Proc (its lines, its exit), like the CLI's processes. */
 function wrap(child: ReturnType<typeof spawn>): Proc {
   const lines: string[] = [];
+  const stdout: string[] = [];
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
-  for (const s of [child.stdout!, child.stderr!]) createInterface({ input: s }).on('line', (l) => lines.push(l));
+  for (const s of [child.stdout!, child.stderr!]) createInterface({ input: s }).on('line', (l) => (lines.push(l), s === child.stdout && stdout.push(l)));
   return {
     child,
     lines,
+    stdout,
     waitLine: (re, timeoutMs = 15_000) =>
       new Promise((resolve, reject) => {
         const t = setInterval(() => {
