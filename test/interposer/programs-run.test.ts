@@ -38,7 +38,10 @@ describe.skipIf(!drmProgramsWanted)('pvdisplay run', () => {
 
   it('passes SIGINT and SIGTERM on to the program', async () => {
     for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-      const p = runUnder(pair, ['sh', '-c', 'echo ready; exec sleep 60']);
+      // A program that handles the signals itself: a shell started in the background by a non-interactive shell
+      // (as CI may run us) inherits SIGINT ignored, and a shell cannot undo that, but node's handler can.
+      const prog = "process.on('SIGINT',()=>process.exit(130));process.on('SIGTERM',()=>process.exit(143));console.log('ready');setInterval(()=>{},1000)";
+      const p = runUnder(pair, [process.execPath, '-e', prog]);
       await p.waitFor(/ready/);
       // Under heavy load a first signal was once lost (cause not found yet, see the closing note of stop 14): the
       // signal is sent again every 2 s until the program ends; what is asserted is the status it ends with.
