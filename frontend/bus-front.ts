@@ -70,7 +70,14 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
       if (path === `${this.beDir}/${StoreField.STATE}`) this.onBackendState(value);
       else if (path.startsWith(`${this.beDir}/`)) this.onBackendKey(path.slice(this.beDir.length + 1));
     });
-    this.ch.send({ t: 'hello', pid: process.pid });
+  }
+
+  /**
+   * Says hello, which starts the walk. Separate from the constructor because a backend that already hung up makes
+   * the send fail and 'lost' fire at once: the owner's listeners must be in place by then, or it never retries.
+   */
+  start(): void {
+    this.ch.post({ t: 'hello', pid: process.pid });
   }
 
   get frontendState(): number {

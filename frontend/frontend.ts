@@ -136,6 +136,7 @@ export class Frontend extends EventEmitter<FrontendEvents> {
       // A backend that refused us while connecting (no common version, bad config) is not retried in a hot loop.
       if (!this.closing) this.retry = setTimeout(() => this.connect(), node ? RECONNECT_MS : REFUSED_RETRY_MS);
     });
+    bus.start();
   }
 
   private waiting(reason: string): void {

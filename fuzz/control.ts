@@ -45,7 +45,7 @@ export class ControlSurface implements Surface {
     return this.controlInput(conn.fe);
   }
 
-  private async openConn(): Promise<string> {
+  private openConn(): string {
     const r = this.r;
     let fe: HostileFrontend;
     try {
@@ -62,9 +62,12 @@ export class ControlSurface implements Surface {
     const kinds = honest ? ['eventfd', 'eventfd'] : [r.pick(FD_KINDS), r.pick(FD_KINDS)];
     const fds = honest ? [native.eventfd(0), native.eventfd(0)] : kinds.map((k) => makeFd(r, k as (typeof FD_KINDS)[number], extra));
     const version = r.chance(0.9) ? r.pick([1, 2]) : hostileNumber(r);
-    const ok = await fe.connectRing([fds[0]!, fds[1]!], version);
-    for (const fd of extra) native.close(fd);
-    return `open a connection and walk to Connected (v${version}, request channel [${kinds.join(',')}]): ${ok ? 'connected' : 'refused'}`;
+    // The walk goes on while other inputs are sent: waiting for it would let the backend's answers set the pace.
+    void fe
+      .connectRing([fds[0]!, fds[1]!], version)
+      .catch(() => false)
+      .finally(() => extra.forEach((fd) => native.close(fd)));
+    return `open a connection and walk to Connected (v${version}, request channel [${kinds.join(',')}])`;
   }
 
   private controlInput(fe: HostileFrontend): string {

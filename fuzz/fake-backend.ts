@@ -76,7 +76,8 @@ export class FakeSession extends EventEmitter<{ connected: [] }> {
     switch (msg.t) {
       case 'hello':
         this.store.load(this.toolstackNodes());
-        this.ch.send({ t: 'welcome', domid: DOMID, backendDomid: 0, dev: 0, store: this.store.snapshot() });
+        // The frontend may already have hung up (it refuses what the surface sent before its hello).
+        if (!this.ch.post({ t: 'welcome', domid: DOMID, backendDomid: 0, dev: 0, store: this.store.snapshot() })) return;
         this.store.write(`${this.beDir}/${StoreField.STATE}`, String(XenbusState.InitWait));
         return;
       case 'write':
@@ -88,7 +89,7 @@ export class FakeSession extends EventEmitter<{ connected: [] }> {
         else for (const fd of fds) closeQuietly(fd);
         return;
       case 'sync':
-        return this.ch.send({ t: 'synced', n: msg.n });
+        return void this.ch.post({ t: 'synced', n: msg.n });
       default:
         for (const fd of fds) closeQuietly(fd);
     }

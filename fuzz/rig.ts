@@ -20,6 +20,8 @@ export class Rig {
   /** A process exited: the failure is a crash, whatever was noticed first. */
   crashed = false;
   private targetExited = false;
+  /** The label of the process whose exit is the failure (the surface that attacks it is to blame). */
+  exitedLabel: string | undefined;
   flips = 0;
   lastProgress = Date.now();
   private stopping = false;
@@ -38,6 +40,7 @@ export class Rig {
         if (!this.crashed || (label !== 'honest client' && !this.targetExited)) this.failure = undefined;
         this.crashed = true;
         if (label !== 'honest client') this.targetExited = true;
+        if (!this.exitedLabel || this.exitedLabel === 'honest client') this.exitedLabel = label;
         // The error a dying Node process printed says more than its last lines (the stack's closing brace).
         const error = [...p.lines].reverse().find((l) => /^\w*Error\b|\bE[A-Z]{3,}\b/.test(l));
         this.fail(`${label} exited (${e.signal ?? `code ${e.code}`}); ${error ? `error: ${error}` : `last output: ${p.lines.slice(-2).join(' | ')}`}`);

@@ -1,7 +1,8 @@
-// The fuzz runner, a library for `npm run fuzz` (fuzz/run.ts) and the bounded run in `npm test`: rotates the
-// three surfaces in batches against one rig while the honest client flips, probes each surface's peer after its
-// batch, measures fds and RSS of every process before and after (after a settle period), and records crashes and
-// hangs with the last inputs that led to them. After a failure the rig is rebuilt and the run goes on.
+// The fuzz runner, a library for `npm run fuzz` (fuzz/run.ts) and the bounded run in `npm test`: runs the three
+// surfaces at once against one rig, in rounds, while the honest client flips; after each round probes each
+// surface's peer, measures fds and RSS of every process (after a settle period), and records crashes and hangs
+// with the last inputs that led to them, blamed on the surface that attacks what failed. After a failure the rig
+// is rebuilt and the run goes on.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Prng } from './prng.js';
 import { Rig, type Usage } from './rig.js';
@@ -62,6 +63,7 @@ export interface FuzzReport {
 
 const BATCH: Record<SurfaceName, number> = { 'device-node': 500, control: 200, 'hostile-backend': 20 };
 const LAST_INPUTS = 20;
+const LONG_ROUND_MS = 15_000;
 
 function grew(before: number, after: number, slack: number): boolean {
   return after > before * 1.05 && after - before > slack;
@@ -99,11 +101,18 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     if (!rig.failure && Date.now() - rig.lastProgress > hangMs) rig.fail(`the honest client's flips stopped (none completed for ${hangMs} ms)`);
   }, 5000);
 
-  const record = async (surface: SurfaceName, kind: 'crash' | 'hang', what: string) => {
-    const f: Finding = { surface, kind, what, atInput: reports[surface].inputs, lastInputs: [...recent[surface]] };
+  /** One finding for a failure of the rig, blamed on the surface that attacks what failed; the rig is rebuilt. */
+  const record = async (active: SurfaceName[], probeFailed: SurfaceName[]) => {
+    const kind = rig.crashed ? 'crash' : 'hang';
+    const exited = rig.exitedLabel;
+    const blamed = active.filter((n) => (exited && exited !== 'honest client' ? surfaces[n].targets.includes(exited) : probeFailed.length ? probeFailed.includes(n) : true));
+    const suspects = blamed.length ? blamed : active;
+    const surface = suspects[0]!;
+    const lastInputs = suspects.flatMap((n) => (suspects.length > 1 ? recent[n].map((l) => `[${n}] ${l}`) : [...recent[n]]));
+    const f: Finding = { surface, kind, what: rig.failure ?? 'unknown', atInput: reports[surface].inputs, lastInputs };
     findings.push(f);
     reports[surface][kind === 'crash' ? 'crashes' : 'hangs']++;
-    log(`!! ${kind} on ${surface} at input ${f.atInput} (seed ${o.seed}): ${what}`);
+    log(`!! ${kind} on ${suspects.join(' + ')} at input ${f.atInput} (seed ${o.seed}): ${f.what}`);
     for (const l of f.lastInputs) log(`   ${l}`);
     flipsBefore += rig.flips;
     rig.flips = 0;
@@ -113,39 +122,66 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     ({ rig, surfaces } = await build());
   };
 
-  try {
-    while (!timeUp() && !countsDone()) {
-      for (const name of SURFACES) {
-        if (timeUp() || (o.counts && reports[name].inputs >= o.counts[name])) continue;
+  const wanted = (name: SurfaceName) => !(o.counts && reports[name].inputs >= o.counts[name]);
+  /**
+   * The surfaces attack their own processes at the same time (the honest client flipping throughout); a round
+   * lasts until each has had at least its batch, the faster ones going on meanwhile, so that each gets the
+   * machine's time it can use.
+   */
+  const round = async (active: SurfaceName[]) => {
+    const done = new Set<SurfaceName>();
+    let n = 0;
+    // A long run's rounds last a while: each ends with probes and a settle, time in which nothing is attacked.
+    const until = Date.now() + (o.seconds !== undefined ? LONG_ROUND_MS : 0);
+    const over = () => rig.failure !== undefined || timeUp() || (done.size === active.length && Date.now() >= until);
+    await Promise.all(
+      active.map(async (name) => {
         const surface = surfaces[name];
-        const before = rig.usage();
-        for (const [label, u] of Object.entries(before)) if (!baselines.has(label)) baselines.set(label, u);
-        for (let i = 0; i < BATCH[name] && !rig.failure && !timeUp(); i++) {
-          if (o.counts && reports[name].inputs >= o.counts[name]) break;
+        for (let i = 0; !over() && wanted(name); i++) {
           // A fuzzer bug must not end the run: it shows as the input's description.
           const what = await surface.step().catch((e: unknown) => `fuzzer error: ${(e as Error).stack ?? String(e)}`);
           reports[name].inputs++;
           recent[name].push(what);
           if (recent[name].length > LAST_INPUTS) recent[name].shift();
+          if (i + 1 >= BATCH[name] || !wanted(name)) done.add(name);
+          // The surfaces share this process's loop: each yields now and then so that none starves the others.
+          if (++n % 16 === 0) await new Promise((res) => setImmediate(res));
         }
-        await surface.endBatch();
-        if (!rig.failure) {
-          const answered = await Promise.race([surface.probe().then(() => true, () => false), failed(rig, hangMs * 3)]);
-          if (!answered && !rig.failure) rig.fail(`${name}: the probe request got no answer`);
-        }
-        // A failure during the batch (exit or hang) belongs to it; a process exit shows after a moment.
-        await sleep(500);
-        if (rig.failure) {
-          await record(name, rig.crashed ? 'crash' : 'hang', rig.failure);
-          continue;
-        }
-        const after = await settle(rig, before);
-        reports[name].usage = Object.keys(after).map((label) => {
-          const base = baselines.get(label) ?? before[label]!;
-          const a = after[label]!;
-          return { label, before: base, after: a, leak: grew(base.fds, a.fds, 2) || grew(base.rssKb, a.rssKb, 8 * 1024) };
-        });
+        done.add(name);
+      }),
+    );
+  };
+
+  try {
+    while (!timeUp() && !countsDone()) {
+      const active = SURFACES.filter(wanted);
+      const before = rig.usage();
+      for (const [label, u] of Object.entries(before)) if (!baselines.has(label)) baselines.set(label, u);
+      await round(active);
+      for (const name of active) await surfaces[name].endBatch();
+      const probeFailed: SurfaceName[] = [];
+      if (!rig.failure) {
+        await Promise.all(
+          active.map(async (name) => {
+            const answered = await Promise.race([surfaces[name].probe().then(() => true, () => false), failed(rig, hangMs * 3)]);
+            if (!answered) probeFailed.push(name);
+          }),
+        );
+        if (probeFailed.length && !rig.failure) rig.fail(`${probeFailed.join(', ')}: the probe request got no answer`);
       }
+      // A failure during the round (exit or hang) belongs to it; a process exit shows after a moment.
+      await sleep(500);
+      if (rig.failure) {
+        await record(active, probeFailed);
+        continue;
+      }
+      const after = await settle(rig, before);
+      const usage = Object.keys(after).map((label) => {
+        const base = baselines.get(label) ?? before[label]!;
+        const a = after[label]!;
+        return { label, before: base, after: a, leak: grew(base.fds, a.fds, 2) || grew(base.rssKb, a.rssKb, 8 * 1024) };
+      });
+      for (const name of active) reports[name].usage = usage;
     }
   } finally {
     clearInterval(progress);

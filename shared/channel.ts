@@ -156,6 +156,8 @@ export class Channel extends EventEmitter<ChannelEvents> {
     while (this.queue.length > 0 && !this.closed) {
       const head = this.queue[0]!;
       if (!this.trySend(head.data, head.fds)) break;
+      // A failed send closed the channel, and with it every queued fd: the head's must not be closed again.
+      if (this.closed) return;
       this.queue.shift();
       this.queuedBytes -= head.data.length;
       this.queuedFds -= head.fds.length;

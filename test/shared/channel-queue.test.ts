@@ -41,6 +41,27 @@ describe('channel send queue', () => {
     native.close(peer);
   });
 
+  it('a peer that hangs up while packets with fds wait: the channel closes with its error, each queued fd closed once', async () => {
+    const [a, peer] = native.socketPair();
+    const ch = new Channel(a, { limits });
+    let closedWith: ErrnoLike | undefined;
+    ch.on('close', (e) => (closedWith = e));
+    const memfd = native.memfdCreate('carried', 4096, false);
+    const before = ownFds();
+    // Fill the peer's socket so that the next packets (each with an fd) wait in the queue.
+    while (ch.queued.packets < 3) ch.post({ pad: Buffer.alloc(8192) }, [memfd]);
+    // The peer reads what reached it (so that its close is a plain hang-up, not a reset) and closes.
+    for (let m = native.recv(peer, 1 << 16); m; m = native.recv(peer, 1 << 16)) for (const fd of m.fds) native.close(fd);
+    native.close(peer);
+    // The hang-up wakes the writer: its flush fails (before the fix it then closed the head's fds a second time,
+    // an EBADF thrown out of the watcher, or worse the close of an fd that had been reused meanwhile).
+    for (let i = 0; i < 400 && ch.isOpen; i++) await tick();
+    expect(ch.isOpen).toBe(false);
+    expect(closedWith?.code).toMatch(/^(EPIPE|ECONNRESET)$/);
+    expect(ownFds()).toBe(before - 2); // its socket and the peer's are gone, and every queued duplicate
+    native.close(memfd);
+  });
+
   it('pauses reading a peer while its replies back up, resumes once they drain', async () => {
     const [a, peer] = native.socketPair();
     const ch = new Channel(a, { limits, pauseReads: true });
