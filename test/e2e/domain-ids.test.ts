@@ -23,7 +23,21 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const connectedLines = () => backend.lines.filter((l) => l.startsWith('frontend connected'));
+const status = () => adminCall<PeerStatus[]>(join(dir, 'admin.sock'), { cmd: 'status' });
+
+/** No frontend so far; the first real one is domain 1, announced once. */
+async function expectFirstFrontendIsDomain1(): Promise<void> {
+  expect(await status()).toEqual([]);
+  const frontend = run(['frontend', '--runtime-dir', dir]);
+  try {
+    await frontend.waitLine(/frontend ready/);
+    await backend.waitLine(/frontend connected/);
+    expect(backend.lines.filter((l) => l.startsWith('frontend connected'))).toEqual(['frontend connected as domain 1']);
+    expect((await status()).map((p) => p.domid)).toEqual([1]);
+  } finally {
+    await frontend.stop();
+  }
+}
 
 /** Sends `msg` as the first message and resolves once the backend has closed the connection. */
 async function firstMessage(msg: Record<string, unknown>): Promise<void> {
@@ -38,16 +52,7 @@ it('a second backend on the same dir is refused, takes no domain id and leaves a
   expect((await second.exited()).code).toBe(1);
   expect(second.lines.join('\n')).toMatch(/EADDRINUSE: .*backend\.sock is served by a running process/);
   expect(existsSync(join(dir, 'admin.sock'))).toBe(true);
-  expect(await adminCall<PeerStatus[]>(join(dir, 'admin.sock'), { cmd: 'status' })).toEqual([]);
-
-  const frontend = run(['frontend', '--runtime-dir', dir]);
-  try {
-    await frontend.waitLine(/frontend ready/);
-    await backend.waitLine(/frontend connected/);
-    expect(connectedLines()).toEqual(['frontend connected as domain 1']);
-  } finally {
-    await frontend.stop();
-  }
+  await expectFirstFrontendIsDomain1();
 });
 
 it('a connection that closes at once or opens with anything but a valid hello is closed without a domain id', async () => {
@@ -55,15 +60,5 @@ it('a connection that closes at once or opens with anything but a valid hello is
   await firstMessage({ t: 'sync', n: 1 });
   await firstMessage({ t: 'hello', pid: -1 });
   await firstMessage({ t: 'write', path: '/local/domain/1/device/vdispl/0/x', value: '1' });
-  expect(await adminCall<PeerStatus[]>(join(dir, 'admin.sock'), { cmd: 'status' })).toEqual([]);
-
-  const frontend = run(['frontend', '--runtime-dir', dir]);
-  try {
-    await frontend.waitLine(/frontend ready/);
-    await backend.waitLine(/frontend connected/);
-    expect(connectedLines()).toEqual(['frontend connected as domain 1']);
-    expect((await adminCall<PeerStatus[]>(join(dir, 'admin.sock'), { cmd: 'status' })).map((p) => p.domid)).toEqual([1]);
-  } finally {
-    await frontend.stop();
-  }
+  await expectFirstFrontendIsDomain1();
 });
