@@ -1,6 +1,7 @@
 // A connection to backend.sock becomes a frontend (a domain id, a "frontend connected" line) only at its hello: a
 // second backend probing the runtime dir, a connection that closes at once, or one whose first message is not a
-// valid hello costs nothing, and the probing backend leaves the running one's sockets alone.
+// valid hello costs nothing, and the probing backend leaves the running one's sockets alone. What a frontend
+// reports when it gives up is logged once per frontend.
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,8 @@ import { adminCall } from '../../cli/admin-client.js';
 import { run, type Proc } from '../../cli/processes.js';
 import type { PeerStatus } from '../../backend/server.js';
 import { connectChannel } from '../../shared/channel.js';
+import { frontendErrorNode } from '../../protocol/bus/store-keys.js';
+import { RawFrontend } from '../helpers/raw-frontend.js';
 
 let dir: string;
 let backend: Proc;
@@ -61,4 +64,20 @@ it('a connection that closes at once or opens with anything but a valid hello is
   await firstMessage({ t: 'hello', pid: -1 });
   await firstMessage({ t: 'write', path: '/local/domain/1/device/vdispl/0/x', value: '1' });
   await expectFirstFrontendIsDomain1();
+});
+
+it("a frontend's error node (xenbus_dev_fatal) is logged once however often it is written; another domain's is refused", async () => {
+  const fe = await RawFrontend.open(join(dir, 'backend.sock'));
+  try {
+    for (const text of ['19 first', '19 second', '19 third']) fe.store.write(frontendErrorNode(fe.domid, 0), text);
+    fe.store.write(frontendErrorNode(fe.domid + 1, 0), '1 not mine');
+    await fe.granter.sync();
+    expect(fe.refusals).toEqual([expect.objectContaining({ of: 'write', code: 'EACCES' })]);
+    // A malformed message last: the backend's line about it comes after any it wrote for the writes.
+    fe.ch.send({ t: 'no-such-message' });
+    await backend.waitLine(/disconnecting frontend/);
+    expect(backend.lines.filter((l) => l.includes('frontend failed'))).toEqual([`[peer] warn: domain ${fe.domid}: frontend failed: 19 first`]);
+  } finally {
+    fe.close();
+  }
 });
