@@ -121,7 +121,7 @@ export class BackendServer extends EventEmitter<ServerEvents> {
       }
       if (hello?.t !== 'hello' || fds.length > 0) {
         for (const fd of fds) native.close(fd);
-        log.debug(`a connection that did not open with a valid hello (${String(raw.t)}): closed`);
+        log.debug(`a connection that did not open with a valid hello (${String(raw.t).slice(0, 32)}): closed`);
         return ch.close(pvError('EPROTO', 'the first message must be a hello'));
       }
       this.welcome(ch);
