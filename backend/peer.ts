@@ -6,7 +6,7 @@ import { VBLANK_GRID_FEATURE, formatVblankGrid, periodNsOf, vblankGridKey } from
 import { EventEmitter } from 'node:events';
 import { StoreField, type ProtocolVersion } from '../protocol/displif/constants.js';
 import { parseControl, fdsOf, type ControlMessage } from '../protocol/bus/control.js';
-import { FrontendStatsField, backendDir, connectorKey, formatResolution, formatVersions, frontendDir, parseStoreUint } from '../protocol/bus/store-keys.js';
+import { FrontendStatsField, backendDir, connectorKey, formatResolution, formatVersions, frontendDir, frontendErrorNode, parseStoreUint } from '../protocol/bus/store-keys.js';
 import { XenbusState, parseState, stateName } from '../protocol/bus/xenbus-state.js';
 import { buildEdid, parseEdid } from '../protocol/edid.js';
 import { HOTPLUG_FEATURE, connectedKey, edidGenerationKey } from '../protocol/bus/hotplug-keys.js';
@@ -53,6 +53,9 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
   private readonly gridAnchorNs = process.hrtime.bigint();
   readonly feDir: string;
   readonly beDir: string;
+  /** Where the frontend says why it gave up (xenbus_dev_fatal); logged once per frontend. */
+  private readonly errorNode: string;
+  private errorLogged = false;
   private display: Display | undefined;
   private rings: RingServer[] = [];
   /** Ports the connected rings use: closing one under them is EBUSY. */
@@ -78,9 +81,21 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
     this.edids = config.connectors.map((c) => buildEdid({ width: c.width, height: c.height, refresh: c.refreshHz, uniqueId: c.uniqueId }));
     ch.on('message', (msg, fds) => this.onMessage(msg, fds));
     ch.on('close', (err) => this.teardown(err));
+    this.errorNode = frontendErrorNode(domid, DEV_ID);
     this.store.on('change', (path, value) => {
       if (path === `${this.feDir}/${StoreField.STATE}`) this.onFrontendState(value);
+      else if (path === this.errorNode) this.onFrontendError(value);
     });
+    // The server makes a peer of a connection at its hello.
+    this.greet();
+  }
+
+  /** Answers a hello: the toolstack's nodes and the welcome that names this frontend's domain. */
+  private greet(): void {
+    this.store.load(this.toolstackNodes());
+    this.ch.send({ t: 'welcome', domid: this.domid, backendDomid: BACKEND_DOMID, dev: DEV_ID, store: this.store.snapshot() });
+    // libxenbe opens the device and waits once the frontend is Initialising.
+    this.setState(XenbusState.InitWait);
   }
 
   get frontendState(): number {
@@ -231,12 +246,8 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
     try {
       if (this.mapper.handle(msg, fds)) return;
       switch (msg.t) {
-        case 'hello': {
-          this.store.load(this.toolstackNodes());
-          this.ch.send({ t: 'welcome', domid: this.domid, backendDomid: BACKEND_DOMID, dev: DEV_ID, store: this.store.snapshot() });
-          // libxenbe opens the device and waits once the frontend is Initialising.
-          return this.setState(XenbusState.InitWait);
-        }
+        case 'hello':
+          return this.greet();
         case 'write':
           return this.remoteWrites([[msg.path, msg.value]]);
         case 'txn':
@@ -285,11 +296,17 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
   /** A frontend may write only below its own directory, and only so many nodes. */
   private remoteWrites(writes: [string, string][]): void {
     for (const [path] of writes) {
-      if (!path.startsWith(`${this.feDir}/`)) throw pvError('EACCES', `frontend may not write ${path}`);
+      if (!path.startsWith(`${this.feDir}/`) && path !== this.errorNode) throw pvError('EACCES', `frontend may not write ${path}`);
     }
     const added = new Set(writes.map(([p]) => p).filter((p) => this.store.read(p) === undefined)).size;
     if (this.store.size + added > LIMITS.storeKeysPerPeer) throw pvError('ENOSPC', `the store holds ${this.store.size} nodes, the limit is ${LIMITS.storeKeysPerPeer}`);
     this.store.applyRemote(writes);
+  }
+
+  private onFrontendError(value: string): void {
+    if (this.errorLogged) return;
+    this.errorLogged = true;
+    log.warn(`domain ${this.domid}: frontend failed: ${value.slice(0, 256)}`);
   }
 
   private onFrontendState(value: string): void {

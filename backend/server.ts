@@ -1,10 +1,12 @@
-// The backend process's core: listens on backend.sock for frontends, gives each a domain id and a FrontendPeer,
-// owns the fault plan their rings consult, and answers what the admin API and the CLI ask about them (status,
-// snapshots, which peer and pipeline a request means).
+// The backend process's core: listens on backend.sock for frontends, gives each (at its hello) a domain id and a
+// FrontendPeer, owns the fault plan their rings consult, and answers what the admin API and the CLI ask about them
+// (status, snapshots, which peer and pipeline a request means).
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { chmodSync } from 'node:fs';
-import { Listener } from '../shared/channel.js';
+import { Listener, type Channel, type Message } from '../shared/channel.js';
+import * as native from '../shared/native/index.js';
+import { parseControl, type ControlMessage } from '../protocol/bus/control.js';
 import { pvError } from '../shared/errors.js';
 import { frameCrc } from '../shared/pixels/crc.js';
 import type { FrameView } from '../shared/pixels/frame.js';
@@ -73,6 +75,8 @@ export class BackendServer extends EventEmitter<ServerEvents> {
   readonly socketPath: string;
   private listener: Listener | undefined;
   private readonly byDomid = new Map<number, FrontendPeer>();
+  /** Connections that have not said hello yet. */
+  private readonly greeting = new Set<Channel>();
   private readonly lastCrc = new Map<string, number | undefined>();
   private nextDomid = 1;
   readonly faults = new FaultPlan();
@@ -87,22 +91,55 @@ export class BackendServer extends EventEmitter<ServerEvents> {
   }
 
   start(): void {
-    this.listener = new Listener(this.socketPath, (ch) => {
-      if (this.byDomid.size >= LIMITS.frontends) {
-        log.warn(`a frontend connected past the limit of ${LIMITS.frontends}: closed`);
-        return ch.close();
-      }
-      const domid = this.nextDomid++;
-      const peer = new FrontendPeer(ch, domid, this.config, this.faults, this.budgets.forPeer());
-      this.byDomid.set(domid, peer);
-      peer.on('frame', (f) => {
-        this.lastCrc.set(`${domid}/${f.connector}`, f.crc);
-        this.emit('frame', f, domid);
-      });
-      peer.on('closed', () => this.byDomid.delete(domid));
-      this.emit('peer', domid);
-    });
+    this.listener = new Listener(this.socketPath, (ch) => this.accept(ch));
     chmodSync(this.socketPath, 0o600);
+  }
+
+  /**
+   * A connection becomes a frontend at its hello, the first message it must send: only then is a domain id given
+   * and the peer announced, so a probe (another backend checking whether this one runs: connect, close) or a
+   * connection that opens with anything else costs nothing. Waiting connections count against the limit.
+   */
+  private accept(ch: Channel): void {
+    if (this.byDomid.size + this.greeting.size >= LIMITS.frontends) {
+      log.warn(`a frontend connected past the limit of ${LIMITS.frontends}: closed`);
+      return ch.close();
+    }
+    this.greeting.add(ch);
+    const settle = (): void => {
+      this.greeting.delete(ch);
+      ch.off('message', onHello);
+      ch.off('close', settle);
+    };
+    const onHello = (raw: Message, fds: number[]): void => {
+      settle();
+      let hello: ControlMessage | undefined;
+      try {
+        hello = parseControl(raw);
+      } catch {
+        hello = undefined;
+      }
+      if (hello?.t !== 'hello' || fds.length > 0) {
+        for (const fd of fds) native.close(fd);
+        log.debug(`a connection that did not open with a valid hello (${String(raw.t).slice(0, 32)}): closed`);
+        return ch.close(pvError('EPROTO', 'the first message must be a hello'));
+      }
+      this.welcome(ch);
+    };
+    ch.on('message', onHello);
+    ch.on('close', settle);
+  }
+
+  private welcome(ch: Channel): void {
+    const domid = this.nextDomid++;
+    const peer = new FrontendPeer(ch, domid, this.config, this.faults, this.budgets.forPeer());
+    this.byDomid.set(domid, peer);
+    peer.on('frame', (f) => {
+      this.lastCrc.set(`${domid}/${f.connector}`, f.crc);
+      this.emit('frame', f, domid);
+    });
+    peer.on('closed', () => this.byDomid.delete(domid));
+    this.emit('peer', domid);
   }
 
   status(): PeerStatus[] {
@@ -173,6 +210,7 @@ export class BackendServer extends EventEmitter<ServerEvents> {
 
   close(): void {
     this.listener?.close();
+    for (const ch of this.greeting) ch.close();
     for (const p of this.byDomid.values()) p.close();
   }
 }

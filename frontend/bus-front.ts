@@ -6,7 +6,7 @@ import { VBLANK_GRID_FEATURE, parseVblankGrid, vblankGridKey, type VblankGrid } 
 import { EventEmitter } from 'node:events';
 import { StoreField, type ProtocolVersion } from '../protocol/displif/constants.js';
 import { parseControl, fdsOf, type ControlMessage, type StoreWrite } from '../protocol/bus/control.js';
-import { FrontendStatsField, connectorKey, frontendDir, parseBeAlloc, parseResolution, parseVersions } from '../protocol/bus/store-keys.js';
+import { FrontendStatsField, connectorKey, formatVersions, frontendDir, frontendErrorNode, parseBeAlloc, parseResolution, parseVersions } from '../protocol/bus/store-keys.js';
 import { HOTPLUG_FEATURE, connectedKey, parseHotplugKey } from '../protocol/bus/hotplug-keys.js';
 import { XenbusState, parseState, stateName } from '../protocol/bus/xenbus-state.js';
 import { chooseVersion, OFFERED_VERSIONS } from '../protocol/version.js';
@@ -55,6 +55,7 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
   private version: ProtocolVersion = 2;
   private ended = false;
   domid = 0;
+  private dev = 0;
 
   constructor(
     socketPath: string,
@@ -124,6 +125,7 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
     switch (msg.t) {
       case 'welcome': {
         this.domid = msg.domid;
+        this.dev = msg.dev;
         this.store.load(msg.store);
         this.feDir = frontendDir(msg.domid, msg.dev);
         const be = msg.store[`${this.feDir}/${StoreField.BACKEND}`];
@@ -159,18 +161,24 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
       try {
         this.initwait();
       } catch (e) {
-        this.setState(XenbusState.Closing);
-        return this.ch.close(asErrno(e));
+        return this.fatal(asErrno(e));
       }
       this.setState(XenbusState.Initialised);
     } else if (be === XenbusState.Connected && this.state === XenbusState.Initialised) {
-      this.connect().catch((e: unknown) => {
-        this.setState(XenbusState.Closing);
-        this.ch.close(asErrno(e));
-      });
+      this.connect().catch((e: unknown) => this.fatal(asErrno(e)));
     } else if (be === XenbusState.Closing || be === XenbusState.Closed || be === XenbusState.Unknown) {
       if (this.state === XenbusState.Connected) this.ch.close(pvError('ENODEV', `backend went ${stateName(be)}`));
     }
+  }
+
+  /** Linux xenbus_dev_fatal: the reason goes to the error node, the frontend to Closing, and the device is given up. */
+  private fatal(err: ErrnoLike): void {
+    if (this.ch.isOpen) {
+      const text = err.message.startsWith(`${err.code}: `) ? err.message.slice(err.code.length + 2) : err.message;
+      this.store.write(frontendErrorNode(this.domid, this.dev), `${err.errno} ${text}`);
+    }
+    this.setState(XenbusState.Closing);
+    this.ch.close(err);
   }
 
   /** Connector hotplug keys, acted on once connected and only when both sides offered the feature. */
@@ -229,8 +237,9 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
     const connectors = this.readConnectors();
     const offered = this.store.read(`${this.beDir}/${StoreField.BE_VERSIONS}`);
     // A backend that publishes no list is assumed to speak v2, as Linux assumes.
-    const chosen = offered === undefined ? 2 : chooseVersion(parseVersions(offered), this.options.versions.length ? this.options.versions : OFFERED_VERSIONS);
-    if (chosen === undefined) throw pvError('EPROTONOSUPPORT', `no common protocol version (backend offers "${offered}")`);
+    const mine = this.options.versions.length ? this.options.versions : OFFERED_VERSIONS;
+    const chosen = offered === undefined ? 2 : chooseVersion(parseVersions(offered), mine);
+    if (chosen === undefined) throw pvError('EPROTONOSUPPORT', `no common protocol version: the backend offers ${offered}, this frontend speaks ${formatVersions(mine)}`);
     this.version = chosen;
     const writes: StoreWrite[] = [
       [this.fe(StoreField.FE_VERSION), String(chosen)],

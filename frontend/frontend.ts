@@ -43,6 +43,8 @@ export interface FrontendEvents {
   waiting: [reason: string];
   /** A zombie's last client closed and everything it held is released. */
   freed: [name: string];
+  /** The backend speaks no version this frontend does: retrying cannot help, so the frontend stops trying. */
+  failed: [err: ErrnoLike];
 }
 
 export class Frontend extends EventEmitter<FrontendEvents> {
@@ -132,8 +134,9 @@ export class Frontend extends EventEmitter<FrontendEvents> {
         this.announce({ action: 'remove', devname: node.name }, node);
       }
       if (node) this.emit('lost', err, node);
+      else if (err.code === 'EPROTONOSUPPORT') return this.emit('failed', err);
       else this.waiting(`the backend refused this frontend: ${err.message}`);
-      // A backend that refused us while connecting (no common version, bad config) is not retried in a hot loop.
+      // A backend that refused us while connecting (bad config, past its limit) is not retried in a hot loop.
       if (!this.closing) this.retry = setTimeout(() => this.connect(), node ? RECONNECT_MS : REFUSED_RETRY_MS);
     });
     bus.start();

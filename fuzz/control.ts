@@ -12,6 +12,7 @@ import { describe, hostileNumber, hostileValue, mutate, type Fields } from './va
 import { makeFd, randomFds, FD_KINDS } from './fds.js';
 import { HostileFrontend } from './raw-frontend-driver.js';
 import type { Surface } from './surface.js';
+import { ConnPool } from './conn-pool.js';
 
 const MAX_CONNS = 4;
 
@@ -24,7 +25,7 @@ interface Conn {
 export class ControlSurface implements Surface {
   readonly name = 'control';
   readonly targets = ['backend'];
-  private readonly conns: Conn[] = [];
+  private readonly conns = new ConnPool<Conn>(MAX_CONNS, (c) => c.fe.close());
   private nextSync = 1;
 
   constructor(
@@ -34,11 +35,11 @@ export class ControlSurface implements Surface {
 
   async step(): Promise<string> {
     const r = this.r;
-    for (const c of [...this.conns]) if (!c.fe.open) this.drop(c);
-    if (this.conns.length < MAX_CONNS && (this.conns.length === 0 || r.chance(0.05))) return this.openConn();
-    const conn = r.pick(this.conns);
+    this.conns.prune((c) => c.fe.open);
+    if (!this.conns.full && (this.conns.size === 0 || r.chance(0.05))) return this.openConn();
+    const conn = this.conns.pick(r);
     if (r.chance(0.02)) {
-      this.drop(conn);
+      this.conns.drop(conn);
       return 'close a connection abruptly';
     }
     if (conn.ring && conn.fe.connected && r.chance(0.7)) return this.ringInput(conn.fe);
@@ -54,7 +55,7 @@ export class ControlSurface implements Surface {
       return `connect failed: ${(e as Error).message}`;
     }
     const ring = r.chance(0.3);
-    this.conns.push({ fe, ring });
+    this.conns.add({ fe, ring });
     if (!ring) return 'open a connection';
     // The request channel's fds: eventfds mostly, otherwise anything (a pipe, a full eventfd, a socket...).
     const extra: number[] = [];
@@ -152,12 +153,6 @@ export class ControlSurface implements Surface {
     return `ring request ${Buffer.from(pkt.subarray(0, 48)).toString('hex')}`;
   }
 
-  private drop(conn: Conn): void {
-    conn.fe.close();
-    const i = this.conns.indexOf(conn);
-    if (i >= 0) this.conns.splice(i, 1);
-  }
-
   async probe(): Promise<void> {
     const fe = HostileFrontend.open(this.socketPath, true);
     try {
@@ -169,6 +164,6 @@ export class ControlSurface implements Surface {
   }
 
   async endBatch(): Promise<void> {
-    for (const c of this.conns.splice(0)) c.fe.close();
+    this.conns.closeAll();
   }
 }

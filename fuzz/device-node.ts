@@ -10,6 +10,7 @@ import { describe, hostileNumber, hostileValue, mutate, type Fields } from './va
 import { randomFds } from './fds.js';
 import { RawConn } from './raw-conn.js';
 import type { Surface } from './surface.js';
+import { ConnPool } from './conn-pool.js';
 
 /** Object ids seen on the device (the hostile client targets real objects as well as made-up ones). */
 export interface DeviceIds {
@@ -104,7 +105,7 @@ interface Conn {
 export class DeviceNodeSurface implements Surface {
   readonly name = 'device-node';
   readonly targets = ['frontend'];
-  private readonly conns: Conn[] = [];
+  private readonly conns = new ConnPool<Conn>(MAX_CONNS, (c) => c.raw.close());
   private nextId = 1;
   private steps = 0;
 
@@ -116,20 +117,19 @@ export class DeviceNodeSurface implements Surface {
 
   async step(): Promise<string> {
     const r = this.r;
-    if (this.conns.length > 0 && r.chance(0.03)) {
-      const [c] = this.conns.splice(r.int(this.conns.length), 1);
-      c!.raw.close();
+    if (this.conns.size > 0 && r.chance(0.03)) {
+      this.conns.drop(this.conns.pick(r));
       return 'close a connection abruptly';
     }
-    if (this.conns.length === 0 || (this.conns.length < MAX_CONNS && r.chance(0.03))) {
+    if (this.conns.size === 0 || (!this.conns.full && r.chance(0.03))) {
       try {
-        this.conns.push({ raw: new RawConn(this.cardPath), reading: r.chance(0.8) });
+        this.conns.add({ raw: new RawConn(this.cardPath), reading: r.chance(0.8) });
       } catch (e) {
         await new Promise((res) => setImmediate(res));
         return `open failed: ${(e as Error).message}`;
       }
     }
-    const conn = r.pick(this.conns);
+    const conn = this.conns.pick(r);
     if (r.chance(0.01)) conn.reading = !conn.reading;
     const { data, what, fdWanted } = this.packet();
     const fds = randomFds(r, fdWanted && r.chance(0.8) ? 1 : r.chance(0.1) ? r.range(1, 3) : 0);
@@ -139,7 +139,7 @@ export class DeviceNodeSurface implements Surface {
       fds.close();
     }
     if (conn.reading) conn.raw.drain();
-    if (conn.raw.dead) this.drop(conn);
+    if (conn.raw.dead) this.conns.drop(conn);
     // Let the device's loop run between inputs as a real client's round trips would.
     if (++this.steps % 8 === 0) await new Promise((res) => setImmediate(res));
     return `${what}${fds.kinds.length ? ` fds=[${fds.kinds.join(',')}]` : ''}`;
@@ -162,12 +162,6 @@ export class DeviceNodeSurface implements Surface {
     return { data: msgpack.encode(msg), what: describe(msg), fdWanted: typeof op === 'string' && FD_OPS.has(op) };
   }
 
-  private drop(conn: Conn): void {
-    conn.raw.close();
-    const i = this.conns.indexOf(conn);
-    if (i >= 0) this.conns.splice(i, 1);
-  }
-
   async probe(): Promise<void> {
     const card = Card.open(this.cardPath);
     try {
@@ -178,6 +172,6 @@ export class DeviceNodeSurface implements Surface {
   }
 
   async endBatch(): Promise<void> {
-    for (const c of this.conns.splice(0)) c.raw.close();
+    this.conns.closeAll();
   }
 }

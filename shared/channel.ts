@@ -207,9 +207,10 @@ export function connectChannel(path: string): Channel {
 
 /**
  * A socket path left behind by a process that died (SIGKILL leaves no chance to unlink) is removed; a path with
- * a live listener is EADDRINUSE, so two servers never share one path.
+ * a live listener is EADDRINUSE, so two servers never share one path. The probe is a connect and a close, which
+ * a server must not count as a peer.
  */
-function reclaimStale(path: string): void {
+export function reclaimStale(path: string): void {
   let fd: number;
   try {
     fd = native.connect(path);

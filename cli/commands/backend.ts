@@ -9,6 +9,7 @@ import { ViewerServer, parseListen } from '../../backend/scanout/viewer/server.j
 import { assertProtocolVersion } from '../../protocol/version.js';
 import { parseVersions } from '../../protocol/bus/store-keys.js';
 import { pvError } from '../../shared/errors.js';
+import { reclaimStale } from '../../shared/channel.js';
 import { defaultRuntimeDir, ensureRuntimeDir, onShutdown, parseIntOption } from '../runtime.js';
 
 /** "1920x1080", "1280x720@30", comma-separated. */
@@ -59,8 +60,10 @@ export function register(program: Command): void {
       const commands = new AdminCommands(server);
       const admin = new AdminServer(dir, commands);
       const viewer = listen && new ViewerServer({ ...listen, source: server, admin: (body) => answerAdmin(commands, body) });
-      // The viewer's port first (a port in use or a bad host is the likeliest failure), the sockets last, and on any
-      // failure nothing is left behind: a frontend must never find a backend.sock that nobody serves.
+      // A backend already serving this dir first: its admin.sock must not be replaced. Then the viewer's port (a port
+      // in use or a bad host is the likeliest failure), the sockets last, and on any failure nothing is left behind:
+      // a frontend must never find a backend.sock that nobody serves.
+      reclaimStale(server.socketPath);
       try {
         await viewer?.listen().catch((e: unknown) => {
           const err = e as NodeJS.ErrnoException;

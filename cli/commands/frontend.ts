@@ -53,6 +53,11 @@ export function register(program: Command): void {
       });
       fe.on('freed', (name) => process.stdout.write(`frontend: ${name} freed\n`));
       fe.on('waiting', (reason) => process.stdout.write(`frontend: waiting for the backend at ${join(dir, 'backend.sock')}: ${reason}\n`));
+      fe.on('failed', (err) => {
+        process.stderr.write(`pvdisplay: ${err.message}\n`);
+        fe.close();
+        process.exit(1);
+      });
       fe.start();
       onShutdown(() => {
         stopping = true;

@@ -20,6 +20,9 @@ import { join } from 'node:path';
 /** The DRM character-device major (drm.h's DRM_MAJOR on Linux). */
 export const DRM_MAJOR = 226;
 
+/** The platform device's devicetree `compatible`, which libdrm reports (drmGetDevice2's platform info). */
+export const PLATFORM_COMPATIBLE = 'pvdisplay,displif';
+
 function file(root: string, path: string, text: string): void {
   mkdirSync(join(root, path, '..'), { recursive: true });
   writeFileSync(join(root, path), text);
@@ -43,7 +46,7 @@ export function createFakeRoot(parent: string, cards: number[]): string {
     file(
       root,
       `${dev}/uevent`,
-      ['DRIVER=pvdisplay', `OF_NAME=pvdisplay`, `OF_FULLNAME=/pvdisplay@${n}`, 'OF_COMPATIBLE_0=pvdisplay,displif', 'OF_COMPATIBLE_N=1', 'MODALIAS=of:NpvdisplayT(null)Cpvdisplay,displif', ''].join('\n'),
+      ['DRIVER=pvdisplay', `OF_NAME=pvdisplay`, `OF_FULLNAME=/pvdisplay@${n}`, `OF_COMPATIBLE_0=${PLATFORM_COMPATIBLE}`, 'OF_COMPATIBLE_N=1', `MODALIAS=of:NpvdisplayT(null)C${PLATFORM_COMPATIBLE}`, ''].join('\n'),
     );
     link(root, `${dev}/subsystem`, '../../../bus/platform');
     link(root, `${dev}/driver`, '../../../bus/platform/drivers/pvdisplay');

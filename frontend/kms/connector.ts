@@ -88,7 +88,8 @@ export class Connector implements ModeObject {
       connection: this.connected ? CONNECTION.CONNECTED : CONNECTION.DISCONNECTED,
       mm_width: this.mmWidth,
       mm_height: this.mmHeight,
-      subpixel: 1, // DRM_MODE_SUBPIXEL_UNKNOWN
+      // The kernel's SubPixelUnknown; libdrm adds 1 (its DRM_MODE_SUBPIXEL_UNKNOWN is 1, HORIZONTAL_RGB 2).
+      subpixel: 0,
       modes: this.connected ? this.modes : [],
       encoders: [this.encoderId],
     };

@@ -11,6 +11,14 @@ export function frontendDir(domId: number, devId: number): string {
   return `/local/domain/${domId}/device/${DRIVER_NAME}/${devId}`;
 }
 
+/**
+ * Where a frontend reports why it gave up on the device (Linux xenbus_dev_fatal: `error/<nodename>`, relative to
+ * the domain's home, key `error`, value "<errno> <message>"): `/local/domain/<dom-id>/error/device/vdispl/<dev-id>/error`.
+ */
+export function frontendErrorNode(domId: number, devId: number): string {
+  return frontendDir(domId, devId).replace(/\/device\//, '/error/device/') + '/error';
+}
+
 /** `/local/domain/<be-dom>/backend/vdispl/<fe-dom>/<dev-id>`. */
 export function backendDir(backendDomId: number, frontendDomId: number, devId: number): string {
   checkIntRange('backend domain id', backendDomId, 0, U16_MAX);

@@ -35,8 +35,15 @@ describe('pvdisplay CLI', () => {
       expect(out).toMatch(/IN_FORMATS: blob, immutable = blob \d+ \(\d+ bytes\): LINEAR × RG16 RG24 XR24/);
       const json = run(['info', '--runtime-dir', pair.dir, '--json']);
       expect((await json.exited()).code).toBe(0);
-      const info = JSON.parse(json.lines.join('\n')) as { connectors: unknown[]; crtcs: unknown[]; planes: unknown[] };
+      // drm_info -j's schema (test/interposer/programs-drm-info.test.ts compares the two), keyed by the node's path;
+      // pvdisplay's own figures under "pvdisplay" keys.
+      type Dev = { connectors: { pvdisplay: { link_status: string } }[]; crtcs: { pvdisplay: { frame_done_timeouts: number; fence_timeouts: number } }[]; planes: unknown[] };
+      const all = JSON.parse(json.stdout.join('\n')) as Record<string, Dev>;
+      expect(Object.keys(all)).toEqual([pair.card]);
+      const info = all[pair.card]!;
       expect([info.connectors.length, info.crtcs.length, info.planes.length]).toEqual([2, 2, 2]);
+      expect(info.connectors.map((c) => c.pvdisplay.link_status)).toEqual(['Good', 'Good']);
+      expect(info.crtcs.map((c) => c.pvdisplay)).toEqual([0, 1].map(() => ({ frame_done_timeouts: 0, fence_timeouts: 0, pending_vblank_waits: 0 })));
     } finally {
       await pair.stop();
     }
