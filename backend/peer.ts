@@ -86,14 +86,20 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
       if (path === `${this.feDir}/${StoreField.STATE}`) this.onFrontendState(value);
       else if (path === this.errorNode) this.onFrontendError(value);
     });
-    // The server makes a peer of a connection at its hello.
+  }
+
+  /**
+   * The server makes a peer of a connection at its hello and calls this once it listens to the peer's events: a
+   * frontend that hung up right after its hello makes the welcome fail and 'closed' fire at once.
+   */
+  start(): void {
     this.greet();
   }
 
   /** Answers a hello: the toolstack's nodes and the welcome that names this frontend's domain. */
   private greet(): void {
     this.store.load(this.toolstackNodes());
-    this.ch.send({ t: 'welcome', domid: this.domid, backendDomid: BACKEND_DOMID, dev: DEV_ID, store: this.store.snapshot() });
+    if (!this.ch.post({ t: 'welcome', domid: this.domid, backendDomid: BACKEND_DOMID, dev: DEV_ID, store: this.store.snapshot() })) return;
     // libxenbe opens the device and waits once the frontend is Initialising.
     this.setState(XenbusState.InitWait);
   }

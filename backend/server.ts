@@ -140,6 +140,7 @@ export class BackendServer extends EventEmitter<ServerEvents> {
     });
     peer.on('closed', () => this.byDomid.delete(domid));
     this.emit('peer', domid);
+    peer.start();
   }
 
   status(): PeerStatus[] {

@@ -94,6 +94,8 @@ export interface PairOptions {
   crcLog?: boolean;
   backendArgs?: string[];
   frontendArgs?: string[];
+  /** Extra environment for both processes. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A backend and a frontend in a fresh runtime dir, up to the point where dri/card0 serves. */
@@ -107,9 +109,9 @@ export async function startPair(o: PairOptions = {}): Promise<Pair> {
     ...(o.unpaced ? ['--unpaced'] : []),
     ...(o.crcLog ? ['--crc-log'] : []),
     ...(o.backendArgs ?? []),
-  ]);
+  ], o.env);
   await backend.waitLine(/backend listening/);
-  const frontend = run(['frontend', '--runtime-dir', dir, '--versions', o.frontendVersions ?? '1,2', ...(o.frontendArgs ?? [])]);
+  const frontend = run(['frontend', '--runtime-dir', dir, '--versions', o.frontendVersions ?? '1,2', ...(o.frontendArgs ?? [])], o.env);
   try {
     await frontend.waitLine(/frontend ready/);
   } catch (e) {

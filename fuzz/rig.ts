@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { ROOT, fdCount, run, startPair, type Pair, type Proc } from '../cli/processes.js';
 import { Card } from '../frontend/client/card.js';
 import type { DeviceIds } from './device-node.js';
+import { INSPECTABLE, collectGarbage } from './gc.js';
 
 export interface Usage {
   fds: number;
@@ -60,12 +61,13 @@ export class Rig {
 
   /** `startFakeBackend` listens on the given runtime dir's backend.sock before the second frontend starts. */
   static async start(startFakeBackend: (dir: string) => void): Promise<Rig> {
-    const pair = await startPair({ connectors: '640x480' });
+    // Every process is inspectable (loopback, a free port) so that RSS can be read after a full collection.
+    const pair = await startPair({ connectors: '640x480', env: INSPECTABLE });
     const honest = runHonest(pair.card);
     await honest.waitLine(/honest client ready/, 30_000);
     const dirB = mkdtempSync(join(tmpdir(), 'pvd-fuzz-b-'));
     startFakeBackend(dirB);
-    const frontendB = run(['frontend', '--runtime-dir', dirB, '--response-timeout', '500', '--frame-done-timeout', '500']);
+    const frontendB = run(['frontend', '--runtime-dir', dirB, '--response-timeout', '500', '--frame-done-timeout', '500'], INSPECTABLE);
     await frontendB.waitLine(/frontend ready/, 30_000);
     return new Rig(pair, honest, dirB, frontendB);
   }
@@ -76,6 +78,11 @@ export class Rig {
 
   get pids(): Record<string, number> {
     return { backend: this.pair.backend.child.pid!, frontend: this.pair.frontend.child.pid!, 'honest client': this.honest.child.pid!, 'frontend-b': this.frontendB.child.pid! };
+  }
+
+  /** Full garbage collections in every process, so that the RSS read next is what each really holds. */
+  async collectGarbage(): Promise<void> {
+    await Promise.all([this.pair.backend, this.pair.frontend, this.honest, this.frontendB].map((p) => collectGarbage(p.lines)));
   }
 
   usage(): Record<string, Usage> {
@@ -115,7 +122,7 @@ export class Rig {
 }
 
 function runHonest(card: string): Proc {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/fuzz/honest-client.js'), card], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'dist/fuzz/honest-client.js'), card], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...INSPECTABLE } });
   return wrap(child);
 }
 

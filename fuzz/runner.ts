@@ -77,6 +77,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const reports = Object.fromEntries(SURFACES.map((s) => [s, { name: s, inputs: 0, crashes: 0, hangs: 0, usage: [] as ProcessUsage[] }])) as Record<SurfaceName, SurfaceReport>;
   const recent = Object.fromEntries(SURFACES.map((s) => [s, [] as string[]])) as Record<SurfaceName, string[]>;
   const baselines = new Map<string, Usage>();
+  let warmedUp = false;
   const findings: Finding[] = [];
   const started = Date.now();
   let flipsBefore = 0;
@@ -87,6 +88,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const build = async () => {
     const rig = await Rig.start((dirB) => (hostile = new HostileBackendSurface(prngs['hostile-backend'], dirB)));
     baselines.clear();
+    warmedUp = false;
     const surfaces: Record<SurfaceName, Surface> = {
       'device-node': new DeviceNodeSurface(prngs['device-node'], rig.pair.card, await rig.deviceIds()),
       control: new ControlSurface(prngs.control, `${rig.pair.dir}/backend.sock`),
@@ -97,7 +99,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   let { rig, surfaces } = await build();
   const progress = setInterval(() => {
     const t = Math.round((Date.now() - started) / 1000);
-    log(`[${t}s] ${SURFACES.map((s) => `${s} ${reports[s].inputs}`).join(' · ')} | flips ${flipsBefore + rig.flips} | crashes ${findings.filter((f) => f.kind === 'crash').length} hangs ${findings.filter((f) => f.kind === 'hang').length}`);
+    log(`[${t}s] ${SURFACES.map((s) => `${s} ${reports[s].inputs}`).join(' · ')} | flips ${flipsBefore + rig.flips} | crashes ${findings.filter((f) => f.kind === 'crash').length} hangs ${findings.filter((f) => f.kind === 'hang').length} | rss MiB ${Object.entries(rig.usage()).map(([l, u]) => `${l} ${Math.round(u.rssKb / 1024)}`).join(', ')}`);
     if (!rig.failure && Date.now() - rig.lastProgress > hangMs) rig.fail(`the honest client's flips stopped (none completed for ${hangMs} ms)`);
   }, 5000);
 
@@ -155,8 +157,11 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   try {
     while (!timeUp() && !countsDone()) {
       const active = SURFACES.filter(wanted);
+      await rig.collectGarbage();
       const before = rig.usage();
-      for (const [label, u] of Object.entries(before)) if (!baselines.has(label)) baselines.set(label, u);
+      // The baseline is taken after a first round: by then each process has compiled its hot paths and grown its
+      // heap to a working size, which is not a leak; what grows after that is.
+      if (warmedUp) for (const [label, u] of Object.entries(before)) if (!baselines.has(label)) baselines.set(label, u);
       await round(active);
       for (const name of active) await surfaces[name].endBatch();
       const probeFailed: SurfaceName[] = [];
@@ -175,13 +180,16 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
         await record(active, probeFailed);
         continue;
       }
-      const after = await settle(rig, before);
+      await settle(rig, before);
+      await rig.collectGarbage();
+      const after = rig.usage();
       const usage = Object.keys(after).map((label) => {
         const base = baselines.get(label) ?? before[label]!;
         const a = after[label]!;
         return { label, before: base, after: a, leak: grew(base.fds, a.fds, 2) || grew(base.rssKb, a.rssKb, 8 * 1024) };
       });
-      for (const name of active) reports[name].usage = usage;
+      if (warmedUp) for (const name of active) reports[name].usage = usage;
+      warmedUp = true;
     }
   } finally {
     clearInterval(progress);
@@ -209,13 +217,9 @@ async function failed(rig: Rig, ms: number): Promise<false> {
 }
 
 /** Waits (up to 5 s) for every process's fd count to come back to where it was before the batch. */
-async function settle(rig: Rig, before: Record<string, Usage>): Promise<Record<string, Usage>> {
+async function settle(rig: Rig, before: Record<string, Usage>): Promise<void> {
   const deadline = Date.now() + 5000;
-  for (;;) {
-    const now = rig.usage();
-    if (Object.entries(now).every(([l, u]) => u.fds <= (before[l]?.fds ?? 0)) || Date.now() > deadline) return now;
-    await sleep(100);
-  }
+  while (!Object.entries(rig.usage()).every(([l, u]) => u.fds <= (before[l]?.fds ?? 0)) && Date.now() <= deadline) await sleep(100);
 }
 
 /** The summary block `npm run fuzz` prints. */

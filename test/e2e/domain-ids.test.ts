@@ -81,3 +81,22 @@ it("a frontend's error node (xenbus_dev_fatal) is logged once however often it i
     fe.close();
   }
 });
+
+it('100 frontends that hang up right after their hello leave no peer behind; the next one is served', async () => {
+  // Each is welcomed into a socket already closed: before the fix the failed welcome closed the peer before the
+  // server listened for that, and every one kept a frontend slot (64) for good, refusing all later frontends.
+  for (let i = 1; i <= 100; i++) {
+    const ch = connectChannel(join(dir, 'backend.sock'));
+    ch.send({ t: 'hello', pid: process.pid });
+    ch.close();
+    // In tens, so that the listener's backlog never fills.
+    if (i % 10 === 0) await backend.waitLine(new RegExp(`frontend connected as domain ${i}$`));
+  }
+  const frontend = run(['frontend', '--runtime-dir', dir]);
+  try {
+    await frontend.waitLine(/frontend ready/, 60_000);
+    expect((await status()).map((p) => p.frontendState)).toEqual(['Connected']);
+  } finally {
+    await frontend.stop();
+  }
+});
