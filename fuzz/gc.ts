@@ -1,6 +1,6 @@
 // A full garbage collection in another Node process, through its inspector (started with --inspect=127.0.0.1:0,
-// which prints the inspector's WebSocket address on stderr). RSS read after it shows what the process still holds,
-// not what V8 has simply not collected yet: the difference between a leak and a heap that has not shrunk.
+// which prints the inspector's WebSocket address on stderr), and the JS heap it leaves in use: what the process
+// really holds, where RSS also counts pages V8 keeps after freeing them (a heap that has not shrunk is no leak).
 import WebSocket from 'ws';
 
 /** The environment that makes a child Node process listen for an inspector on a free loopback port. */
@@ -8,30 +8,40 @@ export const INSPECTABLE: NodeJS.ProcessEnv = { NODE_OPTIONS: `${process.env.NOD
 
 const ADDRESS = /Debugger listening on (ws:\/\/\S+)/;
 
-/** Collects garbage in the process whose output lines are `lines`; resolves false if it has no inspector. */
-export async function collectGarbage(lines: readonly string[]): Promise<boolean> {
+/** Collects garbage in the process whose output lines are `lines`; the heap bytes then used, or undefined. */
+export async function collectGarbage(lines: readonly string[]): Promise<number | undefined> {
   const url = lines.map((l) => ADDRESS.exec(l)?.[1]).find((u) => u !== undefined);
-  if (!url) return false;
+  if (!url) return undefined;
   const ws = new WebSocket(url);
+  const replies = new Map<number, (r: InspectorReply) => void>();
+  ws.on('message', (data) => {
+    const reply = JSON.parse(String(data)) as InspectorReply;
+    if (reply.id !== undefined) replies.get(reply.id)?.(reply);
+  });
+  let id = 0;
+  const call = (method: string) =>
+    new Promise<InspectorReply>((resolve, reject) => {
+      replies.set(++id, (r) => (r.error ? reject(new Error(r.error.message)) : resolve(r)));
+      ws.send(JSON.stringify({ id, method }));
+    });
   try {
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    await new Promise<void>((resolve, reject) => {
-      ws.on('message', (data) => {
-        const reply = JSON.parse(String(data)) as { id?: number; error?: { message: string } };
-        if (reply.id !== 1) return;
-        if (reply.error) reject(new Error(reply.error.message));
-        else resolve();
-      });
-      ws.once('close', () => reject(new Error('inspector closed')));
-      ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
-    });
-    return true;
+    const closed = new Promise<never>((_, reject) => ws.once('close', () => reject(new Error('inspector closed'))));
+    await Promise.race([call('HeapProfiler.collectGarbage'), closed]);
+    const usage = await Promise.race([call('Runtime.getHeapUsage'), closed]);
+    return usage.result?.usedSize;
   } catch {
-    return false;
+    return undefined;
   } finally {
     ws.close();
   }
+}
+
+interface InspectorReply {
+  id?: number;
+  result?: { usedSize?: number };
+  error?: { message: string };
 }

@@ -14,6 +14,8 @@ import { INSPECTABLE, collectGarbage } from './gc.js';
 export interface Usage {
   fds: number;
   rssKb: number;
+  /** JS heap in use after a full collection (KiB); -1 where not measured. */
+  heapKb: number;
 }
 
 export class Rig {
@@ -80,9 +82,13 @@ export class Rig {
     return { backend: this.pair.backend.child.pid!, frontend: this.pair.frontend.child.pid!, 'honest client': this.honest.child.pid!, 'frontend-b': this.frontendB.child.pid! };
   }
 
-  /** Full garbage collections in every process, so that the RSS read next is what each really holds. */
-  async collectGarbage(): Promise<void> {
-    await Promise.all([this.pair.backend, this.pair.frontend, this.honest, this.frontendB].map((p) => collectGarbage(p.lines)));
+  /** Full garbage collections in every process; the usage then, with each one's JS heap in use. */
+  async usageAfterGc(): Promise<Record<string, Usage>> {
+    const procs: Record<string, Proc> = { backend: this.pair.backend, frontend: this.pair.frontend, 'honest client': this.honest, 'frontend-b': this.frontendB };
+    const heaps = Object.fromEntries(await Promise.all(Object.entries(procs).map(async ([l, p]) => [l, await collectGarbage(p.lines)] as const)));
+    const out = this.usage();
+    for (const [label, u] of Object.entries(out)) u.heapKb = heaps[label] !== undefined ? Math.round(heaps[label]! / 1024) : -1;
+    return out;
   }
 
   usage(): Record<string, Usage> {
@@ -90,9 +96,9 @@ export class Rig {
     for (const [label, pid] of Object.entries(this.pids)) {
       try {
         const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-        out[label] = { fds: fdCount(pid), rssKb: Number(rss?.[1] ?? 0) };
+        out[label] = { fds: fdCount(pid), rssKb: Number(rss?.[1] ?? 0), heapKb: -1 };
       } catch {
-        out[label] = { fds: -1, rssKb: -1 };
+        out[label] = { fds: -1, rssKb: -1, heapKb: -1 };
       }
     }
     return out;

@@ -39,7 +39,7 @@ export interface ProcessUsage {
   label: string;
   before: Usage;
   after: Usage;
-  /** fds or RSS grew more than 5% over the baseline (fds: and by more than 2). */
+  /** fds, or the JS heap left after a full collection, grew more than 5% over the baseline (and by more than 2 fds / 1 MiB). */
   leak: boolean;
 }
 
@@ -64,6 +64,7 @@ export interface FuzzReport {
 const BATCH: Record<SurfaceName, number> = { 'device-node': 500, control: 200, 'hostile-backend': 20 };
 const LAST_INPUTS = 20;
 const LONG_ROUND_MS = 15_000;
+const YIELD_EVERY: Record<SurfaceName, number> = { 'device-node': 32, control: 4, 'hostile-backend': 1 };
 
 function grew(before: number, after: number, slack: number): boolean {
   return after > before * 1.05 && after - before > slack;
@@ -132,7 +133,6 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
    */
   const round = async (active: SurfaceName[]) => {
     const done = new Set<SurfaceName>();
-    let n = 0;
     // A long run's rounds last a while: each ends with probes and a settle, time in which nothing is attacked.
     const until = Date.now() + (o.seconds !== undefined ? LONG_ROUND_MS : 0);
     const over = () => rig.failure !== undefined || timeUp() || (done.size === active.length && Date.now() >= until);
@@ -146,8 +146,9 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
           recent[name].push(what);
           if (recent[name].length > LAST_INPUTS) recent[name].shift();
           if (i + 1 >= BATCH[name] || !wanted(name)) done.add(name);
-          // The surfaces share this process's loop: each yields now and then so that none starves the others.
-          if (++n % 16 === 0) await new Promise((res) => setImmediate(res));
+          // The surfaces share this process's loop: each yields after a share of steps, which divides the loop's
+          // time between them (the device node's inputs are the cheapest, and its surface the widest).
+          if ((i + 1) % YIELD_EVERY[name] === 0) await new Promise((res) => setImmediate(res));
         }
         done.add(name);
       }),
@@ -157,8 +158,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   try {
     while (!timeUp() && !countsDone()) {
       const active = SURFACES.filter(wanted);
-      await rig.collectGarbage();
-      const before = rig.usage();
+      const before = await rig.usageAfterGc();
       // The baseline is taken after a first round: by then each process has compiled its hot paths and grown its
       // heap to a working size, which is not a leak; what grows after that is.
       if (warmedUp) for (const [label, u] of Object.entries(before)) if (!baselines.has(label)) baselines.set(label, u);
@@ -181,12 +181,11 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
         continue;
       }
       await settle(rig, before);
-      await rig.collectGarbage();
-      const after = rig.usage();
+      const after = await rig.usageAfterGc();
       const usage = Object.keys(after).map((label) => {
         const base = baselines.get(label) ?? before[label]!;
         const a = after[label]!;
-        return { label, before: base, after: a, leak: grew(base.fds, a.fds, 2) || grew(base.rssKb, a.rssKb, 8 * 1024) };
+        return { label, before: base, after: a, leak: grew(base.fds, a.fds, 2) || grew(base.heapKb, a.heapKb, 1024) };
       });
       if (warmedUp) for (const name of active) reports[name].usage = usage;
       warmedUp = true;
@@ -222,13 +221,15 @@ async function settle(rig: Rig, before: Record<string, Usage>): Promise<void> {
   while (!Object.entries(rig.usage()).every(([l, u]) => u.fds <= (before[l]?.fds ?? 0)) && Date.now() <= deadline) await sleep(100);
 }
 
+const mib = (kb: number) => (kb < 0 ? '?' : (kb / 1024).toFixed(1));
+
 /** The summary block `npm run fuzz` prints. */
 export function formatReport(r: FuzzReport): string {
   const lines = [`fuzz summary: seed ${r.seed}, ${r.seconds} s, honest flips ${r.flips}, ${r.clean ? 'CLEAN' : 'FAILED'}`];
   for (const s of r.surfaces) {
     lines.push(`  ${s.name.padEnd(16)} inputs ${String(s.inputs).padStart(8)}  crashes ${s.crashes}  hangs ${s.hangs}`);
     for (const u of s.usage) {
-      lines.push(`    ${u.label.padEnd(14)} fds ${u.before.fds} → ${u.after.fds}  rss ${Math.round(u.before.rssKb / 1024)} → ${Math.round(u.after.rssKb / 1024)} MiB${u.leak ? '  LEAK?' : ''}`);
+      lines.push(`    ${u.label.padEnd(14)} fds ${u.before.fds} → ${u.after.fds}  heap ${mib(u.before.heapKb)} → ${mib(u.after.heapKb)} MiB  rss ${mib(u.before.rssKb)} → ${mib(u.after.rssKb)} MiB${u.leak ? '  LEAK?' : ''}`);
     }
   }
   for (const f of r.findings) {
