@@ -11,6 +11,7 @@ import { Blobs, type Blob } from './blob.js';
 import { Connector } from './connector.js';
 import { Crtc } from './crtc.js';
 import { Encoder } from './encoder.js';
+import { DmaBufs } from './dma-bufs.js';
 import { DrmFile } from './file.js';
 import type { Framebuffer } from './framebuffer.js';
 import type { GemObject } from './gem.js';
@@ -46,6 +47,8 @@ export class KmsDevice implements PropContext {
   readonly files = new Set<DrmFile>();
   /** Every live GEM object by the identity ("dev:ino") of its memfd, for PRIME imports. */
   readonly primeObjects = new Map<string, GemObject>();
+  /** PRIME exports still open somewhere, each keeping its object alive. */
+  readonly dmaBufs = new DmaBufs();
   readonly budgets: Budgets;
   master: DrmFile | null = null;
   /** Framebuffers closed by CLOSEFB while still shown: freed once nothing shows them (see retireScanout). */
