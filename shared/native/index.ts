@@ -74,6 +74,10 @@ interface Addon {
   eventfdWrite(fd: number, value: number): boolean;
   eventfdRead(fd: number): number;
   isEventfd(fd: number): boolean;
+  inotifyInit(): number;
+  inotifyWatchFd(inotifyFd: number, fd: number): number;
+  inotifyUnwatch(inotifyFd: number, wd: number): void;
+  inotifyRead(inotifyFd: number): number[];
 }
 
 /** The package root: the first directory above this file holding binding.gyp (works from source and from dist/). */
@@ -218,4 +222,20 @@ export function eventfdRead(fd: number): number {
 /** True iff fd is an eventfd (its /proc/self/fd link reads "anon_inode:[eventfd]"). */
 export function isEventfd(fd: number): boolean {
   return addon.isEventfd(fd);
+}
+/** inotify_init1(IN_NONBLOCK | IN_CLOEXEC). */
+export function inotifyInit(): number {
+  return addon.inotifyInit();
+}
+/** Watches IN_OPEN and IN_CLOSE_* of the file behind `fd` (reached through /proc/self/fd); returns the wd. */
+export function inotifyWatchFd(inotifyFd: number, fd: number): number {
+  return addon.inotifyWatchFd(inotifyFd, fd);
+}
+/** Removes a watch (one the kernel already dropped is no error). */
+export function inotifyUnwatch(inotifyFd: number, wd: number): void {
+  addon.inotifyUnwatch(inotifyFd, wd);
+}
+/** Every queued event, flat: [wd, mask, wd, mask, ...]; empty when none is queued. */
+export function inotifyRead(inotifyFd: number): number[] {
+  return addon.inotifyRead(inotifyFd);
 }
