@@ -8,6 +8,7 @@
 // and only reports completion once every close callback has run: a worker thread unloads the addon after its
 // environment is gone, and a close callback left in its loop would then jump into unmapped code.
 #include <errno.h>
+#include <sys/socket.h>
 #include <uv.h>
 
 #include <unordered_set>
@@ -164,8 +165,13 @@ void OnPoll(uv_poll_t* handle, int status, int events) {
 
   napi_value argv[3];
   if (status < 0) {
-    // libuv stopped the handle (e.g. POLLERR, reported as UV_EBADF); the JS side decides what to do.
-    argv[0] = ErrnoError(env, -status, "uv_poll", "fd " + std::to_string(state->fd)).Value();
+    // libuv stopped the handle; it reports POLLERR as UV_EBADF, where a socket's SO_ERROR tells what really
+    // happened (ECONNRESET: the peer closed with data unread). The JS side decides what to do.
+    int err = -status;
+    int soError = 0;
+    socklen_t len = sizeof soError;
+    if (status == UV_EBADF && getsockopt(state->fd, SOL_SOCKET, SO_ERROR, &soError, &len) == 0 && soError != 0) err = soError;
+    argv[0] = ErrnoError(env, err, "poll", "fd " + std::to_string(state->fd)).Value();
     argv[1] = Napi::Boolean::New(env, false);
     argv[2] = Napi::Boolean::New(env, false);
   } else {

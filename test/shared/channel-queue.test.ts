@@ -62,6 +62,17 @@ describe('channel send queue', () => {
     native.close(memfd);
   });
 
+  it('a peer that closes with packets unread: the channel closes with ECONNRESET (libuv alone would say EBADF)', async () => {
+    const [a, peer] = native.socketPair();
+    const ch = new Channel(a, { limits });
+    let closedWith: ErrnoLike | undefined;
+    ch.on('close', (e) => (closedWith = e));
+    while (ch.queued.packets < 1) ch.post({ pad: Buffer.alloc(8192) });
+    native.close(peer);
+    for (let i = 0; i < 400 && ch.isOpen; i++) await tick();
+    expect(closedWith?.code).toBe('ECONNRESET');
+  });
+
   it('pauses reading a peer while its replies back up, resumes once they drain', async () => {
     const [a, peer] = native.socketPair();
     const ch = new Channel(a, { limits, pauseReads: true });
