@@ -12,12 +12,23 @@ const ownFds = () => readdirSync('/proc/self/fd').length;
 const limits: QueueLimits = { soft: { packets: 4, bytes: 1 << 20, fds: 4 }, hard: { packets: 1000, bytes: 1 << 24, fds: 32 } };
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
+/** A channel over a socket pair, the raw peer, and the error the channel closed with (once it has). */
+function pair(): { ch: Channel; peer: number; closedWith: () => ErrnoLike | undefined } {
+  const [a, peer] = native.socketPair();
+  const ch = new Channel(a, { limits });
+  let err: ErrnoLike | undefined;
+  ch.on('close', (e) => (err = e));
+  return { ch, peer, closedWith: () => err };
+}
+
+/** Lets the loop run until the channel has noticed its peer went away (a bounded number of ticks). */
+async function untilClosed(ch: Channel): Promise<void> {
+  for (let i = 0; i < 400 && ch.isOpen; i++) await tick();
+}
+
 describe('channel send queue', () => {
   it('2,000 sends with an fd to a peer that never reads: queued fds stay under the hard bound, then ENOBUFS', async () => {
-    const [a, peer] = native.socketPair();
-    const ch = new Channel(a, { limits });
-    let closedWith: ErrnoLike | undefined;
-    ch.on('close', (e) => (closedWith = e));
+    const { ch, peer, closedWith } = pair();
     const memfd = native.memfdCreate('carried', 4096, false);
     const before = ownFds();
     let maxFds = 0;
@@ -27,7 +38,7 @@ describe('channel send queue', () => {
       maxFds = Math.max(maxFds, ownFds() - before);
     }
     expect(ch.isOpen).toBe(false);
-    expect(closedWith).toMatchObject({ code: 'ENOBUFS' });
+    expect(closedWith()).toMatchObject({ code: 'ENOBUFS' });
     expect(maxFds).toBeLessThanOrEqual(limits.hard.fds);
     expect(ownFds()).toBe(before - 1); // the channel's own socket is gone, and every queued duplicate
     // What reached the peer's socket is exactly what was reported sent.
@@ -42,10 +53,7 @@ describe('channel send queue', () => {
   });
 
   it('a peer that hangs up while packets with fds wait: the channel closes with its error, each queued fd closed once', async () => {
-    const [a, peer] = native.socketPair();
-    const ch = new Channel(a, { limits });
-    let closedWith: ErrnoLike | undefined;
-    ch.on('close', (e) => (closedWith = e));
+    const { ch, peer, closedWith } = pair();
     const memfd = native.memfdCreate('carried', 4096, false);
     const before = ownFds();
     // Fill the peer's socket so that the next packets (each with an fd) wait in the queue.
@@ -55,22 +63,19 @@ describe('channel send queue', () => {
     native.close(peer);
     // The hang-up wakes the writer: its flush fails (before the fix it then closed the head's fds a second time,
     // an EBADF thrown out of the watcher, or worse the close of an fd that had been reused meanwhile).
-    for (let i = 0; i < 400 && ch.isOpen; i++) await tick();
+    await untilClosed(ch);
     expect(ch.isOpen).toBe(false);
-    expect(closedWith?.code).toMatch(/^(EPIPE|ECONNRESET)$/);
+    expect(closedWith()?.code).toMatch(/^(EPIPE|ECONNRESET)$/);
     expect(ownFds()).toBe(before - 2); // its socket and the peer's are gone, and every queued duplicate
     native.close(memfd);
   });
 
   it('a peer that closes with packets unread: the channel closes with ECONNRESET (libuv alone would say EBADF)', async () => {
-    const [a, peer] = native.socketPair();
-    const ch = new Channel(a, { limits });
-    let closedWith: ErrnoLike | undefined;
-    ch.on('close', (e) => (closedWith = e));
+    const { ch, peer, closedWith } = pair();
     while (ch.queued.packets < 1) ch.post({ pad: Buffer.alloc(8192) });
     native.close(peer);
-    for (let i = 0; i < 400 && ch.isOpen; i++) await tick();
-    expect(closedWith?.code).toBe('ECONNRESET');
+    await untilClosed(ch);
+    expect(closedWith()?.code).toBe('ECONNRESET');
   });
 
   it('pauses reading a peer while its replies back up, resumes once they drain', async () => {
