@@ -86,6 +86,9 @@ export class HostileFrontend {
    * (eventfds for an honest walk, anything for a hostile one); this side owns them.
    */
   async connectRing(evtchnFds: [number, number], version: number): Promise<boolean> {
+    // Owned from the start: a connection that closes while the walk waits closes them too.
+    if (!this.open) evtchnFds.forEach(closeQuietly);
+    else this.owned.push(...evtchnFds);
     if (!(await this.waitBackendState(XenbusState.InitWait, 5000))) return false;
     const seg = Segment.create(this.granter.segmentId(), 'fuzz-ring', 8192);
     this.ringSeg = seg;
@@ -93,7 +96,7 @@ export class HostileFrontend {
     this.ring = FrontRing.init(seg.page(0));
     EventConsumer.init(seg.page(1));
     const evt: [number, number] = [native.eventfd(0), native.eventfd(0)];
-    this.owned.push(...evtchnFds, ...evt);
+    this.owned.push(...evt);
     this.kickFd = evtchnFds[0];
     this.ch.send({ t: 'evtchn', port: 1 }, evtchnFds);
     this.ch.send({ t: 'evtchn', port: 2 }, evt);

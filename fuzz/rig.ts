@@ -78,8 +78,9 @@ export class Rig {
     this.failure ??= what;
   }
 
+  /** The attacked processes, the honest client, and the fuzzer itself (whose own fds must come back too). */
   get pids(): Record<string, number> {
-    return { backend: this.pair.backend.child.pid!, frontend: this.pair.frontend.child.pid!, 'honest client': this.honest.child.pid!, 'frontend-b': this.frontendB.child.pid! };
+    return { backend: this.pair.backend.child.pid!, frontend: this.pair.frontend.child.pid!, 'honest client': this.honest.child.pid!, 'frontend-b': this.frontendB.child.pid!, fuzzer: process.pid };
   }
 
   /** Full garbage collections in every process; the usage then, with each one's JS heap in use. */
