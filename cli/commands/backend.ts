@@ -6,6 +6,8 @@ import { AdminCommands } from '../../backend/admin-commands.js';
 import { BackendServer } from '../../backend/server.js';
 import type { ConnectorSpec } from '../../backend/display/pipeline.js';
 import { ViewerServer, parseListen } from '../../backend/scanout/viewer/server.js';
+import { vncOptions, vncScreenLine } from '../../backend/scanout/vnc/vnc-options.js';
+import { VncHub } from '../../backend/scanout/vnc/vnc-hub.js';
 import { assertProtocolVersion } from '../../protocol/version.js';
 import { parseVersions } from '../../protocol/bus/store-keys.js';
 import { pvError } from '../../shared/errors.js';
@@ -32,6 +34,8 @@ interface BackendOptions {
   crcLog?: boolean;
   viewer?: string;
   beAlloc?: boolean;
+  vnc?: string;
+  vncPasswordFile?: string;
 }
 
 export function register(program: Command): void {
@@ -46,9 +50,12 @@ export function register(program: Command): void {
     .option('--crc-log', 'print "crc <connector> <sequence> <crc>" for every scanned-out frame')
     .option('--be-alloc', 'tell frontends (be-alloc = 1) that this backend allocates display buffers')
     .option('--viewer <[host:]port>', 'serve the live viewer (and the admin API on POST /api) on HTTP, host 127.0.0.1 unless given; port 0 picks one')
+    .option('--vnc <[host:]port>', 'serve every screen over VNC (RFB 3.8), one port each from this one; host 127.0.0.1 unless given; port 0 picks free ones')
+    .option('--vnc-password-file <path>', 'VNC authentication with the first line of this file (off loopback a random password is printed without it)')
     .action(async (o: BackendOptions) => {
       const dir = ensureRuntimeDir(o.runtimeDir);
       const listen = o.viewer === undefined ? undefined : parseListen(o.viewer);
+      const vncListen = o.vnc === undefined ? undefined : vncOptions(o.vnc, o.vncPasswordFile);
       const server = new BackendServer(dir, {
         connectors: parseConnectors(o.connectors),
         versions: parseVersions(o.versions).map(assertProtocolVersion),
@@ -59,6 +66,8 @@ export function register(program: Command): void {
       const commands = new AdminCommands(server);
       const admin = new AdminServer(dir, commands);
       const viewer = listen && new ViewerServer({ ...listen, source: server, admin: (body) => answerAdmin(commands, body) });
+      const vnc = vncListen && new VncHub(server, vncListen.options);
+      vnc?.on('screen', (screen) => process.stdout.write(vncScreenLine(screen)));
       // The viewer's port first (a port in use or a bad host is the likeliest failure), the sockets last, and on any
       // failure nothing is left behind: a frontend must never find a backend.sock that nobody serves.
       try {
@@ -66,9 +75,14 @@ export function register(program: Command): void {
           const err = e as NodeJS.ErrnoException;
           throw pvError(err.code ?? 'EINVAL', `--viewer ${o.viewer ?? ''}: cannot listen there (${err.code === 'ENOTFOUND' ? 'unknown host' : err.message})`);
         });
+        await vnc?.listen().catch((e: unknown) => {
+          const err = e as NodeJS.ErrnoException;
+          throw pvError(err.code ?? 'EINVAL', `--vnc ${o.vnc ?? ''}: cannot listen there (${err.message})`);
+        });
         await admin.listen();
         server.start();
       } catch (e) {
+        vnc?.close();
         viewer?.close();
         admin.close();
         server.close();
@@ -77,6 +91,11 @@ export function register(program: Command): void {
       if (viewer) {
         const hub = viewer.hub;
         commands.viewerStats = () => hub.stats();
+      }
+      if (vnc) {
+        commands.vncStats = () => vnc.stats();
+        server.on('peer', () => vnc.reconcile());
+        if (vncListen.generated) process.stdout.write(`vnc password: ${vncListen.options.password ?? ''}\n`);
       }
       if (o.crcLog) {
         server.on('frame', (f, domid) => {
@@ -88,6 +107,7 @@ export function register(program: Command): void {
       if (viewer) process.stdout.write(`viewer: ${viewer.url}\n`);
       onShutdown(async () => {
         viewer?.close();
+        vnc?.close();
         await commands.close();
         admin.close();
         server.close();
