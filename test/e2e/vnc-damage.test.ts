@@ -7,7 +7,7 @@ import { adminCall } from '../../cli/admin-client.js';
 import type { VncScreenStats } from '../../backend/scanout/vnc/vnc-screen.js';
 import { MAX_BUFFERED } from '../../backend/scanout/vnc/vnc-screen.js';
 import { RfbClient, type RfbRect } from '../helpers/rfb-client.js';
-import { SPRITE, SpriteClient } from '../helpers/sprite-client.js';
+import { SPRITE, SpriteClient } from '../../bench/sprite-client.js';
 import { backendSnapshot, startVncPair, type VncPair } from '../helpers/vnc-pair.js';
 
 const W = 640;
