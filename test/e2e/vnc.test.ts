@@ -15,8 +15,8 @@ import { RfbClient } from '../helpers/rfb-client.js';
 import { backendSnapshot, startVncPair, type VncPair } from '../helpers/vnc-pair.js';
 
 const exec = promisify(execFile);
-const W = 320;
-const H = 200;
+const W = 640;
+const H = 480;
 
 /** Largest difference of 8x8 block means, per channel, between two RGBA images (JPEG keeps block means). */
 function worstBlockMean(a: Uint8Array, b: Uint8Array, width: number, height: number): number {

@@ -38,7 +38,7 @@ export class ViewerClient {
   takeDamage(screen: number, tracker: DamageTracker): number[] {
     let ledger = this.seen.get(screen);
     if (!ledger) this.seen.set(screen, (ledger = new TileLedger()));
-    return ledger.take(tracker);
+    return ledger.take(tracker).tiles;
   }
 
   /** The screen is gone or blank: whatever comes next is sent whole. */

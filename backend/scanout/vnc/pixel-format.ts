@@ -1,7 +1,10 @@
 // RFB pixel formats (RFC 6143 §7.4): what the server offers in ServerInit, checking what a client asks for with
 // SetPixelFormat, and turning RGBA8 tiles into the client's pixels. Only true-colour formats are served; a client
 // that wants a colour map is refused with EINVAL (no current client needs one).
+import { endianness } from 'node:os';
 import { pvError } from '../../../shared/errors.js';
+
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
 export interface RfbPixelFormat {
   bitsPerPixel: 8 | 16 | 32;
@@ -76,6 +79,7 @@ export function convertPixels(rgba: Uint8Array, f: RfbPixelFormat, tight = false
     }
     return out;
   }
+  if (f.bitsPerPixel === 32 && !f.bigEndian && f.redMax === 255 && f.greenMax === 255 && f.blueMax === 255 && LITTLE_ENDIAN_HOST) return convert32(rgba, f);
   const bytes = f.bitsPerPixel / 8;
   const out = Buffer.allocUnsafe(n * bytes);
   const scale = (v: number, max: number) => (max === 255 ? v : Math.round((v * max) / 255));
@@ -88,6 +92,20 @@ export function convertPixels(rgba: Uint8Array, f: RfbPixelFormat, tight = false
       if (f.bigEndian) out.writeUInt16BE(pixel, o);
       else out.writeUInt16LE(pixel, o);
     } else out[o] = pixel;
+  }
+  return out;
+}
+
+/** The common case (8-bit channels in a little-endian 32-bit pixel, as most clients ask) a word at a time. */
+function convert32(rgba: Uint8Array, f: RfbPixelFormat): Buffer {
+  const n = rgba.length / 4;
+  const src = rgba.byteOffset % 4 === 0 ? new Uint32Array(rgba.buffer, rgba.byteOffset, n) : new Uint32Array(rgba.slice().buffer);
+  const out = Buffer.from(new ArrayBuffer(n * 4));
+  const dst = new Uint32Array(out.buffer, 0, n);
+  const { redShift: rs, greenShift: gs, blueShift: bs } = f;
+  for (let i = 0; i < n; i++) {
+    const w = src[i]!;
+    dst[i] = (((w & 0xff) << rs) | (((w >>> 8) & 0xff) << gs) | (((w >>> 16) & 0xff) << bs)) >>> 0;
   }
   return out;
 }

@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { pvError, type PvError } from '../../../shared/errors.js';
 import { logger } from '../../../shared/log.js';
-import { chooseEncoding, ENCODING, type ServedEncoding } from './encodings.js';
+import { chooseEncoding, ENCODING, type Rect, type ServedEncoding } from './encodings.js';
 import { decodePixelFormat, encodePixelFormat, SERVER_FORMAT, type RfbPixelFormat } from './pixel-format.js';
 import { CHALLENGE_BYTES, checkResponse, newChallenge } from './vnc-auth.js';
 import { TileLedger } from '../viewer/tile-ledger.js';
@@ -62,6 +62,10 @@ export class RfbSession {
   /** The area asked for by FramebufferUpdateRequests not yet answered; `incremental` false when any one was not. */
   pending: (TileRect & { incremental: boolean }) | undefined;
   readonly ledger = new TileLedger();
+  /** A full refresh asked for and not yet sent: asking again meanwhile does not restart it. */
+  refreshing = false;
+  /** Rectangles of the update being assembled (over several rounds when it has many tiles). */
+  assembled: Rect[] = [];
   updates = 0;
   rects = 0;
   bytes = 0;
@@ -253,8 +257,7 @@ export class RfbSession {
       case 0: // SetPixelFormat
         if (b.length < 20) return 0;
         this.format = decodePixelFormat(b, 4);
-        // What was sent is in the old format: the next update is whole.
-        this.ledger.forget();
+        this.restart();
         return 20;
       case 2: {
         // SetEncodings
@@ -266,6 +269,7 @@ export class RfbSession {
         for (let i = 0; i < n; i++) list.push(b.readInt32BE(4 + 4 * i));
         this.encoding = chooseEncoding(list);
         this.desktopSize = list.includes(ENCODING.DESKTOP_SIZE);
+        this.restart();
         return 4 + 4 * n;
       }
       case 3:
@@ -289,7 +293,18 @@ export class RfbSession {
     }
   }
 
+  /** What was sent or assembled is in the old format or encoding: the next update is whole. */
+  private restart(): void {
+    this.ledger.forget();
+    this.assembled = [];
+  }
+
   private request(incremental: boolean, r: TileRect): void {
+    // A full refresh starts from nothing sent, once per update.
+    if (!incremental && !this.refreshing) {
+      this.ledger.forget();
+      this.refreshing = true;
+    }
     const p = this.pending;
     if (!p) {
       this.pending = { ...r, incremental };

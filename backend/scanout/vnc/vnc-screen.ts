@@ -8,7 +8,7 @@ import { XRGB8888 } from '../../../protocol/formats.js';
 import { logger } from '../../../shared/log.js';
 import type { FrameView } from '../../../shared/pixels/frame.js';
 import { track, type DamageTracker, type TileRect } from '../viewer/damage.js';
-import { encodeRect, ENCODING, framebufferUpdate, type Rect } from './encodings.js';
+import { encodeRect, ENCODING, framebufferUpdate } from './encodings.js';
 import { RfbSession, type RfbSessionStats, type SessionScreen } from './rfb-session.js';
 
 const log = logger('vnc');
@@ -17,6 +17,8 @@ const log = logger('vnc');
 export const MAX_CLIENTS = 16;
 /** Above this many unsent bytes a client gets no new update until it has read them. */
 export const MAX_BUFFERED = 1024 * 1024;
+/** Tiles encoded per update round across a screen's clients: 1 MiB of pixels at 32 bits. */
+export const TILES_PER_ROUND = 64;
 
 export interface VncScreenStats {
   host: string;
@@ -51,6 +53,7 @@ export class VncScreen implements SessionScreen {
   private timer: NodeJS.Timeout | undefined;
   private nextSession = 1;
   private refused = 0;
+  private round = 0;
 
   constructor(
     readonly slot: number,
@@ -122,7 +125,11 @@ export class VncScreen implements SessionScreen {
     this.timer = undefined;
   }
 
-  /** One update round; a frame that cannot be read (torn down mid-sample) is skipped, never fatal. */
+  /**
+   * One update round. It encodes at most TILES_PER_ROUND tiles in all, so that a full frame for a new client never
+   * holds the backend's loop for long; who goes first rotates. A frame that cannot be read (torn down mid-sample)
+   * is skipped, never fatal.
+   */
   tick(): void {
     const ready = [...this.sessions].filter((s) => s.wants(MAX_BUFFERED));
     if (ready.length === 0) return;
@@ -140,38 +147,52 @@ export class VncScreen implements SessionScreen {
       if (!rgba) cache.set(tile, (rgba = this.tracker.rgba(tile)));
       return rgba;
     };
-    for (const s of ready) this.update(s, rgbaOf);
+    let budget = TILES_PER_ROUND;
+    const first = this.round++ % ready.length;
+    for (let i = 0; i < ready.length && budget > 0; i++) budget -= this.update(ready[(first + i) % ready.length]!, rgbaOf, budget);
   }
 
-  private update(s: RfbSession, rgbaOf: (tile: number) => Uint8Array): void {
+  /**
+   * Works on the client's pending request with at most `budget` tiles; returns how many it encoded. An update
+   * with more tiles than that is assembled over several rounds and sent as one message once whole (clients such
+   * as vncsnapshot take the first update after a full request as the screen). Each tile is the pixels of the round
+   * that encoded it; one that changed since is sent again with the next update.
+   */
+  private update(s: RfbSession, rgbaOf: (tile: number) => Uint8Array, budget: number): number {
     const tracker = this.tracker;
     const want = s.pending!;
-    if (tracker.width !== s.width || tracker.height !== s.height) {
-      if (s.desktopSize) {
-        // The client resizes and then asks for the new framebuffer whole.
-        s.width = tracker.width;
-        s.height = tracker.height;
-        s.ledger.forget();
-        s.pending = undefined;
-        s.send(framebufferUpdate([{ x: 0, y: 0, width: s.width, height: s.height, encoding: ENCODING.DESKTOP_SIZE, data: Buffer.alloc(0) }]), 1);
-        return;
-      }
+    if ((tracker.width !== s.width || tracker.height !== s.height) && s.desktopSize) {
+      // The client resizes and then asks for the new framebuffer whole.
+      s.width = tracker.width;
+      s.height = tracker.height;
+      s.ledger.forget();
+      s.pending = undefined;
+      s.assembled = [];
+      s.refreshing = false;
+      s.send(framebufferUpdate([{ x: 0, y: 0, width: s.width, height: s.height, encoding: ENCODING.DESKTOP_SIZE, data: Buffer.alloc(0) }]), 1);
+      return 0;
     }
     const known = { x: 0, y: 0, width: s.width, height: s.height };
-    if (!want.incremental) s.ledger.forget();
-    const tiles = s.ledger.take(tracker, (tile) => {
-      const r = tracker.rect(tile);
-      return intersects(r, want) && intersects(r, known);
-    });
-    // An incremental request waits for a change; a full one is answered even when there is nothing to send.
-    if (tiles.length === 0 && want.incremental) return;
-    s.pending = undefined;
-    const rects: Rect[] = tiles.map((tile) => {
+    const { tiles, more } = s.ledger.take(
+      tracker,
+      (tile) => {
+        const r = tracker.rect(tile);
+        return intersects(r, want) && intersects(r, known);
+      },
+      budget,
+    );
+    for (const tile of tiles) {
       const r = tracker.rect(tile);
       const width = Math.min(r.width, s.width - r.x);
       const height = Math.min(r.height, s.height - r.y);
-      return { x: r.x, y: r.y, width, height, encoding: s.encoding, data: encodeRect(s.encoding, crop(rgbaOf(tile), r.width, width, height), s.format) };
-    });
-    s.send(framebufferUpdate(rects), rects.length);
+      s.assembled.push({ x: r.x, y: r.y, width, height, encoding: s.encoding, data: encodeRect(s.encoding, crop(rgbaOf(tile), r.width, width, height), s.format) });
+    }
+    // An incremental request waits for a change; a full one is answered even when there is nothing to send.
+    if (more || (s.assembled.length === 0 && want.incremental)) return tiles.length;
+    s.send(framebufferUpdate(s.assembled), s.assembled.length);
+    s.assembled = [];
+    s.pending = undefined;
+    s.refreshing = false;
+    return tiles.length;
   }
 }
