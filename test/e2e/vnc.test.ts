@@ -1,14 +1,15 @@
 // Screens over VNC on loopback: the backend prints each screen's port and lists it in the admin API; a screen with
 // no frame yet is black; Debian's vncsnapshot (a real client) and the test's own RFB client at 3.3, 3.7 and 3.8,
 // over Raw and Tight, receive what the backend's own snapshot holds; a client sending garbage is closed alone and
-// another client carries on; a client that drops mid-update or a frontend that leaves costs the backend nothing.
+// another client carries on; a screen's clients are bounded; a client that drops mid-update or a frontend that
+// leaves costs the backend nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { adminCall } from '../../cli/admin-client.js';
 import { run } from '../../cli/processes.js';
-import type { VncScreenStats } from '../../backend/scanout/vnc/vnc-screen.js';
+import { MAX_CLIENTS, type VncScreenStats } from '../../backend/scanout/vnc/vnc-screen.js';
 import { knownImageMismatches } from '../helpers/known-image.js';
 import { FFMPEG, VNCSNAPSHOT, wanted } from '../helpers/requires.js';
 import { RfbClient } from '../helpers/rfb-client.js';
@@ -163,6 +164,19 @@ describe('VNC on loopback', () => {
     await c.update();
     expect(knownImageMismatches(c.rgba, 42, 0, 0, W, H)).toBe(0);
     c.close();
+  });
+
+  it('a screen takes 16 clients: one more is closed on connect, and gets in once one has left', async () => {
+    const clients = await Promise.all(Array.from({ length: MAX_CLIENTS }, () => RfbClient.connect(v.port)));
+    try {
+      const extra = await RfbClient.open(v.port);
+      await expect(extra.read(12)).rejects.toThrow(/closed/);
+      clients.pop()!.close();
+      while ((await vncStats(v)).clients.length === MAX_CLIENTS) await new Promise((r) => setTimeout(r, 10));
+      (await RfbClient.connect(v.port)).close();
+    } finally {
+      for (const c of clients) c.close();
+    }
   });
 
   it('clients that drop mid-update, many at once, leave the backend serving', async () => {

@@ -130,7 +130,7 @@ export class VncScreen implements SessionScreen {
    * holds the backend's loop for long; who goes first rotates. A frame that cannot be read (torn down mid-sample)
    * is skipped, never fatal.
    */
-  tick(): void {
+  private tick(): void {
     const ready = [...this.sessions].filter((s) => s.wants(MAX_BUFFERED));
     if (ready.length === 0) return;
     try {
