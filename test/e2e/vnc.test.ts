@@ -148,6 +148,14 @@ describe('VNC on loopback', () => {
     const stats = await vncStats(v);
     expect(stats.refused - refused0).toBe(garbage.length);
     expect(stats.clients.map((c) => c.id)).toHaveLength(1);
+    // Seeded random bytes after a good handshake: each client is closed or carries on; none reaches the backend.
+    let seed = 0x5eed;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16) & 0xff;
+    for (let i = 0; i < 40; i++) {
+      const c = await RfbClient.connect(v.port);
+      c.write(Buffer.from(Array.from({ length: 1 + random() * 8 }, random)));
+      c.close();
+    }
     watcher.setEncodings([7]);
     watcher.request(false);
     await watcher.update();

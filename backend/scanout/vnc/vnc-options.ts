@@ -3,21 +3,43 @@
 // file's password or a random one the backend prints.
 import { readFileSync } from 'node:fs';
 import { pvError } from '../../../shared/errors.js';
+import { logger } from '../../../shared/log.js';
 import { parseListen } from '../viewer/server.js';
-import { newPassword, PASSWORD_BYTES } from './vnc-auth.js';
+import { CHALLENGE_BYTES, newPassword, PASSWORD_BYTES, vncResponse } from './vnc-auth.js';
 import { isLoopback, type VncOptions } from './vnc-hub.js';
 import type { VncScreenStats } from './vnc-screen.js';
 
+const log = logger('vnc');
+
 export function vncOptions(listen: string, passwordFile: string | undefined): { options: VncOptions; generated: boolean } {
   const { host, port } = parseListen(listen, '--vnc');
-  if (passwordFile !== undefined) {
-    const password = readFileSync(passwordFile, 'utf8').split('\n')[0]!;
-    if (password.length === 0) throw pvError('EINVAL', `--vnc-password-file ${passwordFile}: the first line is empty`);
-    if (Buffer.byteLength(password, 'latin1') > PASSWORD_BYTES) process.stderr.write(`[vnc] warn: VNC authentication uses only the first ${PASSWORD_BYTES} characters of the password\n`);
-    return { options: { host, port, password }, generated: false };
+  const o = passwordOptions(host, passwordFile);
+  if (o.password !== undefined) {
+    try {
+      vncResponse(o.password, Buffer.alloc(CHALLENGE_BYTES));
+    } catch (e) {
+      throw pvError('ENOSYS', `VNC authentication needs DES (as DES-EDE3), which this Node's OpenSSL does not offer: ${(e as Error).message}`);
+    }
   }
-  if (isLoopback(host)) return { options: { host, port, password: undefined }, generated: false };
-  return { options: { host, port, password: newPassword() }, generated: true };
+  return { options: { host, port, password: o.password }, generated: o.generated };
+}
+
+function passwordOptions(host: string, passwordFile: string | undefined): { password: string | undefined; generated: boolean } {
+  if (passwordFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(passwordFile, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+      throw pvError(code, `--vnc-password-file ${passwordFile}: cannot read it (${code})`);
+    }
+    const password = text.split(/\r?\n/)[0]!;
+    if (password.length === 0) throw pvError('EINVAL', `--vnc-password-file ${passwordFile}: the first line is empty`);
+    if (Buffer.byteLength(password, 'latin1') > PASSWORD_BYTES) log.warn(`VNC authentication uses only the first ${PASSWORD_BYTES} characters of the password`);
+    return { password, generated: false };
+  }
+  if (isLoopback(host)) return { password: undefined, generated: false };
+  return { password: newPassword(), generated: true };
 }
 
 /** The line the backend prints for a screen that listens or changes hands. */
