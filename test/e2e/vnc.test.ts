@@ -185,6 +185,8 @@ describe('VNC on loopback', () => {
     } finally {
       for (const c of clients) c.close();
     }
+    // The next test needs the slots back.
+    while ((await vncStats(v)).clients.length > 0) await new Promise((r) => setTimeout(r, 10));
   });
 
   it('clients that drop mid-update, many at once, leave the backend serving', async () => {

@@ -44,15 +44,7 @@ export interface RfbSessionStats {
 }
 
 export class RfbSession {
-  private state: State = 'version';
-  private input: Buffer = Buffer.alloc(0);
-  private minor = 8;
-  private challenge: Buffer | undefined;
-  private refused = false;
-  /** Why this client was closed, when it was for something it did. */
-  failure: string | undefined;
-  private cutTextLeft = 0;
-  private readonly deadline: NodeJS.Timeout;
+  // What the screen's update rounds read and write.
   format: RfbPixelFormat = SERVER_FORMAT;
   encoding: ServedEncoding = ENCODING.RAW;
   desktopSize = false;
@@ -66,9 +58,19 @@ export class RfbSession {
   refreshing = false;
   /** Rectangles of the update being assembled (over several rounds when it has many tiles). */
   assembled: Rect[] = [];
+  /** Why this client was closed, when it was for something it did. */
+  failure: string | undefined;
   updates = 0;
   rects = 0;
   bytes = 0;
+  // The protocol's own state.
+  private state: State = 'version';
+  private input: Buffer = Buffer.alloc(0);
+  private minor = 8;
+  private challenge: Buffer | undefined;
+  private refused = false;
+  private cutTextLeft = 0;
+  private readonly deadline: NodeJS.Timeout;
 
   constructor(
     readonly id: number,
@@ -127,22 +129,17 @@ export class RfbSession {
 
   private receive(chunk: Buffer): void {
     if (this.state === 'closed') return;
-    if (this.cutTextLeft > 0) {
-      const skip = Math.min(this.cutTextLeft, chunk.length);
-      this.cutTextLeft -= skip;
-      chunk = chunk.subarray(skip);
-    }
     this.input = this.input.length === 0 ? chunk : Buffer.concat([this.input, chunk]);
     try {
       for (;;) {
-        const used = this.step(this.input);
-        if (used === 0) break;
-        this.input = this.input.subarray(used);
         if (this.cutTextLeft > 0) {
           const skip = Math.min(this.cutTextLeft, this.input.length);
           this.cutTextLeft -= skip;
           this.input = this.input.subarray(skip);
         }
+        const used = this.step(this.input);
+        if (used === 0) break;
+        this.input = this.input.subarray(used);
       }
     } catch (e) {
       this.fail(e as PvError);
