@@ -5,6 +5,9 @@
 // leaves costs the backend nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { adminCall } from '../../cli/admin-client.js';
@@ -200,6 +203,24 @@ describe('VNC on loopback', () => {
     await c.update();
     expect(knownImageMismatches(c.rgba, 42, 0, 0, W, H)).toBe(0);
     c.close();
+  });
+});
+
+describe('VNC start', () => {
+  it('a port in use fails the start with EADDRINUSE, leaving no backend.sock behind', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const { port } = taken.address() as AddressInfo;
+    const dir = mkdtempSync(join(tmpdir(), 'pvd-vnc-'));
+    try {
+      const b = run(['backend', '--runtime-dir', dir, '--connectors', '64x64', '--vnc', `127.0.0.1:${port}`]);
+      expect((await b.exited()).code).toBe(1);
+      expect(b.lines.join('\n')).toMatch(new RegExp(`EADDRINUSE: --vnc 127\\.0\\.0\\.1:${port}: cannot listen there`));
+      expect(existsSync(join(dir, 'backend.sock'))).toBe(false);
+    } finally {
+      taken.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
