@@ -2,7 +2,7 @@
 // no frame yet is black; Debian's vncsnapshot (a real client) and the test's own RFB client at 3.3, 3.7 and 3.8,
 // over Raw and Tight, receive what the backend's own snapshot holds; a client sending garbage is closed alone and
 // another client carries on; a screen's clients are bounded; a client that drops mid-update or a frontend that
-// leaves costs the backend nothing.
+// leaves costs the backend nothing; a port in use fails the backend's start.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
