@@ -224,6 +224,32 @@ describe('VNC start', () => {
   });
 });
 
+describe('VNC ports of several frontends', () => {
+  it('connector c of the frontend in slot s is on base + s * connectors + c; a slot past 0 closes when its frontend leaves', async () => {
+    // A base port with three free ones after it, as far as the kernel knows now.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const base = Math.min((probe.address() as AddressInfo).port, 65000);
+    probe.close();
+    const v = await startVncPair('64x64,32x32', `127.0.0.1:${base}`);
+    const second = run(['frontend', '--runtime-dir', v.pair.dir]);
+    try {
+      await v.pair.backend.waitLine(/^vnc: domain 2 connector 1 on /);
+      const lines = v.pair.backend.lines.filter((l) => /^vnc: domain/.test(l));
+      expect(lines).toEqual([0, 1, 2, 3].map((i) => `vnc: domain ${1 + (i >> 1)} connector ${i & 1} on 127.0.0.1:${base + i} (security none)`));
+      const c = await RfbClient.connect(base + 3);
+      expect([c.width, c.height, c.name]).toEqual([32, 32, 'pvdisplay domain 2 connector 1']);
+      await second.stop();
+      await c.closed();
+      const left = (await adminCall<{ screens: VncScreenStats[] }>(v.pair.admin, { cmd: 'vnc' })).screens;
+      expect(left.map((s) => [s.slot, s.connector, s.port, s.domid])).toEqual([[0, 0, base, 1], [0, 1, base + 1, 1]]);
+    } finally {
+      await second.stop();
+      await v.pair.stop();
+    }
+  });
+});
+
 describe('VNC and a frontend that goes away', () => {
   it('the screen keeps its last frame, its slot is free and the next frontend takes its port', async () => {
     const v = await startVncPair('64x64');

@@ -1,9 +1,9 @@
 // Every screen of the backend over VNC, one TCP port each. Frontends take slots in the order they connect (the
 // lowest free slot first, so a frontend that reconnects gets the ports it had); connector c of the frontend in
 // slot s is served on base port + s * (connectors per frontend) + c, and with base port 0 each screen gets a free
-// port of its own. Slot 0's ports are bound at start, so a port in use fails the backend's start and a client
-// can connect before any frontend does; a slot's ports stay bound after its frontend leaves (showing the last
-// frame) until the next frontend takes it.
+// port of its own. Slot 0's ports are bound at start and stay bound (showing the last frame while no frontend
+// has the slot), so a port in use fails the backend's start and a client can connect before any frontend does.
+// Any other slot's ports close when its frontend leaves: what the backend holds follows the frontends it has.
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import type { ConnectorSpec } from '../../display/pipeline.js';
@@ -44,8 +44,8 @@ export function isLoopback(host: string): boolean {
 }
 
 export class VncHub extends EventEmitter<VncHubEvents> {
-  /** Per slot, its screens (one per connector); slots are only added. */
-  private readonly slots: VncScreen[][] = [];
+  /** Per slot, its screens (one per connector); undefined for a slot closed since. */
+  private readonly slots: (VncScreen[] | undefined)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
   private again = false;
@@ -85,22 +85,28 @@ export class VncHub extends EventEmitter<VncHubEvents> {
   }
 
   stats(): { screens: VncScreenStats[] } {
-    return { screens: this.slots.flatMap((screens) => screens.map((s) => s.stats())) };
+    return { screens: this.slots.flatMap((screens) => screens?.map((s) => s.stats()) ?? []) };
   }
 
   close(): void {
     clearInterval(this.timer);
-    for (const screens of this.slots) for (const s of screens) s.close();
+    for (const screens of this.slots) for (const s of screens ?? []) s.close();
   }
 
   /** One pass of reconcile(); passes never overlap, so two frontends never get one slot. */
   private async settle(): Promise<void> {
     const live = new Set(this.source.status().map((p) => p.domid));
-    for (const screens of this.slots) for (const s of screens) if (s.domid !== undefined && !live.has(s.domid)) s.domid = undefined;
-    const placed = new Set(this.slots.flatMap((screens) => screens.map((s) => s.domid)));
+    for (const [slot, screens] of this.slots.entries()) {
+      if (!screens) continue;
+      for (const s of screens) if (s.domid !== undefined && !live.has(s.domid)) s.domid = undefined;
+      if (slot === 0 || screens.some((s) => s.domid !== undefined)) continue;
+      for (const s of screens) s.close();
+      this.slots[slot] = undefined;
+    }
+    const placed = new Set(this.slots.flatMap((screens) => screens?.map((s) => s.domid) ?? []));
     for (const domid of live) {
       if (placed.has(domid) || this.unplaced.has(domid)) continue;
-      let slot = this.slots.findIndex((screens) => screens.every((s) => s.domid === undefined));
+      let slot = this.slots.findIndex((screens) => !screens || screens.every((s) => s.domid === undefined));
       if (slot < 0) slot = this.slots.length;
       try {
         if (slot >= LIMITS.frontends) throw pvError('ENOSPC', `all ${LIMITS.frontends} slots are taken`);
@@ -117,7 +123,7 @@ export class VncHub extends EventEmitter<VncHubEvents> {
     for (const domid of this.unplaced) if (!live.has(domid)) this.unplaced.delete(domid);
   }
 
-  /** Listens on every connector's port of slot `slot` (the next one to add); all or none. */
+  /** Listens on every connector's port of slot `slot` (a closed or a new one); all or none. */
   private async open(slot: number): Promise<VncScreen[]> {
     const connectors = this.source.config.connectors;
     const base = this.options.port === 0 ? 0 : this.options.port + slot * connectors.length;
