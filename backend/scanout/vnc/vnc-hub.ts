@@ -48,6 +48,7 @@ export class VncHub extends EventEmitter<VncHubEvents> {
   private readonly slots: (VncScreen[] | undefined)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
+  private closed = false;
   private again = false;
   /** Frontends that got no screens (ports past 65535, in use, or past the slot limit): warned about once. */
   private readonly unplaced = new Set<number>();
@@ -89,6 +90,7 @@ export class VncHub extends EventEmitter<VncHubEvents> {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
     for (const screens of this.slots) for (const s of screens ?? []) s.close();
   }
@@ -131,6 +133,7 @@ export class VncHub extends EventEmitter<VncHubEvents> {
     const screens = connectors.map((c, i) => new VncScreen(slot, i, c, this.options.password, (d, n) => this.source.sample(d, n)));
     try {
       for (const [i, s] of screens.entries()) await s.listen(this.options.host, base === 0 ? 0 : base + i);
+      if (this.closed) throw pvError('ECANCELED', 'the VNC server closed meanwhile');
     } catch (e) {
       for (const s of screens) s.close();
       throw e;

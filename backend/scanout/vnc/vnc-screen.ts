@@ -108,7 +108,7 @@ export class VncScreen implements SessionScreen {
 
   private accept(socket: Socket): void {
     if (this.sessions.size >= MAX_CLIENTS) {
-      log.warn(`${this.name}: a client connected past the limit of ${MAX_CLIENTS}: closed`);
+      log.info(`${this.name}: a client connected past the limit of ${MAX_CLIENTS}: closed`);
       socket.destroy();
       return;
     }
