@@ -20,7 +20,7 @@ export interface AdminReply {
   afterReply?: () => void;
 }
 
-const COMMANDS = ['status', 'snapshot', 'crc-start', 'crc-read', 'crc-stop', 'record-start', 'record-stop', 'record-status', 'fault', 'hotplug', 'faults', 'viewer'] as const;
+const COMMANDS = ['status', 'snapshot', 'crc-start', 'crc-read', 'crc-stop', 'record-start', 'record-stop', 'record-status', 'fault', 'hotplug', 'faults', 'viewer', 'vnc'] as const;
 
 interface Keyed<T> {
   domid: number;
@@ -33,6 +33,8 @@ export class AdminCommands {
   private readonly recorders: Keyed<Recorder>[] = [];
   /** Set by a running viewer: its per-browser statistics. */
   viewerStats: (() => unknown) | undefined;
+  /** Set by a running VNC server: its screens, their ports and clients. */
+  vncStats: (() => unknown) | undefined;
 
   constructor(private readonly backend: BackendServer) {}
 
@@ -73,6 +75,9 @@ export class AdminCommands {
       case 'viewer':
         if (!this.viewerStats) throw pvError('ENODEV', 'no viewer is running (start the backend with --viewer)');
         return { ok: this.viewerStats() };
+      case 'vnc':
+        if (!this.vncStats) throw pvError('ENODEV', 'no VNC server is running (start the backend with --vnc)');
+        return { ok: this.vncStats() };
       default:
         throw pvError('EINVAL', `unknown command ${JSON.stringify(req.cmd)}; known: ${COMMANDS.join(', ')} (fault kinds: ${FAULT_KINDS.join(', ')})`);
     }

@@ -1,8 +1,8 @@
 // `npm run bench`: flip round trip (client flip call → its flip-complete event) for 1920x1080 XRGB8888 in unpaced
 // mode, beside a raw reference measured in the same run: the same client → frontend → backend → frontend → client
 // message path over plain Unix SOCK_SEQPACKET sockets with no work. Also the CRC sink's cost beside crc32 of the
-// same bytes, and the pixel bytes copied between client and backend per frame. Prints a table, writes
-// bench/results.json.
+// same bytes, the pixel bytes copied between client and backend per frame, and VNC's bytes per update for a
+// moving sprite beside a full frame (bench/vnc.ts). Prints a table, writes bench/results.json.
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { ROOT, startPair, type PairOptions } from '../cli/processes.js';
 import type { PeerStatus } from '../backend/server.js';
 import { summarise, type Summary } from './stats.js';
 import { pacedFlips, timerReference } from './paced.js';
+import { vncBytes } from './vnc.js';
 
 const W = 1920;
 const H = 1080;
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
   const pacedCount = process.env.BENCH_QUICK ? 120 : 600;
   const timer = await timerReference(pacedCount);
   const paced = await pacedFlips(pacedCount);
+  const vnc = await vncBytes(process.env.BENCH_QUICK ? 30 : 120);
   const rows = [
     { name: 'raw IPC reference (client→fe→be→fe→client, no work)', ...raw, ratio: 1 },
     { name: 'flip round trip (CRC sink off)', ...flip.rt, ratio: flip.rt.p50 / raw.p50 },
@@ -124,6 +126,8 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`\npaced flips: mean period ${(paced.meanPeriodUs / 1000).toFixed(3)} ms, ${paced.missed} of ${pacedCount - 1} steps missed a vblank (ratio column: p99 against the timer's p99)\n`);
   process.stdout.write(`pixel bytes copied between client and backend per frame: ${flip.copiedPerFrame} (CRC off), ${flipCrc.copiedPerFrame} (CRC on)\n`);
+  const share = (n: number) => `${Math.round(n)} bytes, ${((100 * n) / vnc.fullFrameRaw).toFixed(2)}% of a full frame`;
+  process.stdout.write(`VNC, 64x64 sprite moving on a static ${W}x${H} screen, per update: Raw ${share(vnc.spriteRaw)}, Tight ${share(vnc.spriteTight)} (reference: one full frame over Raw, ${vnc.fullFrameRaw} bytes, same run)\n`);
   const results = {
     date: new Date().toISOString(),
     node: process.version,
@@ -140,6 +144,11 @@ async function main(): Promise<void> {
     paced_flip_jitter_us: paced.jitter,
     paced_flip_mean_period_us: paced.meanPeriodUs,
     paced_flip_missed_vblanks: paced.missed,
+    vnc_full_frame_raw_bytes: vnc.fullFrameRaw,
+    vnc_sprite_update_raw_bytes: vnc.spriteRaw,
+    vnc_sprite_update_tight_bytes: vnc.spriteTight,
+    vnc_sprite_raw_vs_full_frame_ratio: vnc.spriteRaw / vnc.fullFrameRaw,
+    vnc_sprite_tight_vs_full_frame_ratio: vnc.spriteTight / vnc.fullFrameRaw,
   };
   writeFileSync(join(ROOT, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n');
   process.stdout.write(`wrote bench/results.json\n`);

@@ -1,6 +1,6 @@
-// The processes the fuzzer attacks and watches: a real backend + frontend pair (runtime dir A) with the honest
-// client flipping on its card0, and a second real frontend (runtime dir B) connected to the hostile-backend
-// surface's fake backend. Any of them exiting, or the honest client's flips stopping, is recorded as a failure.
+// The processes the fuzzer attacks and watches: a real backend (serving its screens over VNC too) + frontend pair
+// (runtime dir A) with the honest client flipping on its card0, and a second real frontend (runtime dir B)
+// connected to the hostile-backend surface's fake backend. Any of them exiting, or the honest client's flips stopping, is recorded as a failure.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +34,8 @@ export class Rig {
     readonly honest: Proc,
     readonly dirB: string,
     readonly frontendB: Proc,
+    /** The port of the backend's VNC screen (domain 1, connector 0). */
+    readonly vncPort: number,
   ) {
     const watch = (label: string, p: Proc) =>
       void p.exited().then((e) => {
@@ -63,15 +65,16 @@ export class Rig {
 
   /** `startFakeBackend` listens on the given runtime dir's backend.sock before the second frontend starts. */
   static async start(startFakeBackend: (dir: string) => void): Promise<Rig> {
-    // Every process is inspectable (loopback, a free port) so that RSS can be read after a full collection.
-    const pair = await startPair({ connectors: '640x480', env: INSPECTABLE });
+    // Every process is inspectable (loopback, a free port) so that the JS heap can be read after a full collection.
+    const pair = await startPair({ connectors: '640x480', backendArgs: ['--vnc', '127.0.0.1:0'], env: INSPECTABLE });
+    const vncPort = Number(/:(\d+) \(security/.exec(await pair.backend.waitLine(/^vnc: domain 1 connector 0 on /))![1]);
     const honest = runHonest(pair.card);
     await honest.waitLine(/honest client ready/, 30_000);
     const dirB = mkdtempSync(join(tmpdir(), 'pvd-fuzz-b-'));
     startFakeBackend(dirB);
     const frontendB = run(['frontend', '--runtime-dir', dirB, '--response-timeout', '500', '--frame-done-timeout', '500'], INSPECTABLE);
     await frontendB.waitLine(/frontend ready/, 30_000);
-    return new Rig(pair, honest, dirB, frontendB);
+    return new Rig(pair, honest, dirB, frontendB, vncPort);
   }
 
   fail(what: string): void {

@@ -1,4 +1,4 @@
-// The fuzz runner, a library for `npm run fuzz` (fuzz/run.ts) and the bounded run in `npm test`: runs the three
+// The fuzz runner, a library for `npm run fuzz` (fuzz/run.ts) and the bounded run in `npm test`: runs the four
 // surfaces at once against one rig, in rounds, while the honest client flips; after each round probes each
 // surface's peer, measures fds and RSS of every process (after a settle period), and records crashes and hangs
 // with the last inputs that led to them, blamed on the surface that attacks what failed. After a failure the rig
@@ -9,9 +9,10 @@ import { Rig, type Usage } from './rig.js';
 import { DeviceNodeSurface } from './device-node.js';
 import { ControlSurface } from './control.js';
 import { HostileBackendSurface } from './hostile-backend.js';
+import { VncSurface } from './vnc.js';
 import type { Surface } from './surface.js';
 
-export const SURFACES = ['device-node', 'control', 'hostile-backend'] as const;
+export const SURFACES = ['device-node', 'control', 'hostile-backend', 'vnc'] as const;
 export type SurfaceName = (typeof SURFACES)[number];
 
 export interface FuzzOptions {
@@ -61,10 +62,11 @@ export interface FuzzReport {
   clean: boolean;
 }
 
-const BATCH: Record<SurfaceName, number> = { 'device-node': 500, control: 200, 'hostile-backend': 20 };
+const BATCH: Record<SurfaceName, number> = { 'device-node': 500, control: 200, 'hostile-backend': 20, vnc: 200 };
+const WARM_UP: Partial<Record<SurfaceName, number>> = { vnc: 5 };
 const LAST_INPUTS = 20;
 const LONG_ROUND_MS = 15_000;
-const YIELD_EVERY: Record<SurfaceName, number> = { 'device-node': 32, control: 4, 'hostile-backend': 1 };
+const YIELD_EVERY: Record<SurfaceName, number> = { 'device-node': 32, control: 4, 'hostile-backend': 1, vnc: 4 };
 
 function grew(before: number, after: number, slack: number): boolean {
   return after > before * 1.05 && after - before > slack;
@@ -94,7 +96,18 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       'device-node': new DeviceNodeSurface(prngs['device-node'], rig.pair.card, await rig.deviceIds()),
       control: new ControlSurface(prngs.control, `${rig.pair.dir}/backend.sock`),
       'hostile-backend': hostile!,
+      vnc: new VncSurface(prngs.vnc, rig.vncPort),
     };
+    // Batches a surface runs before any baseline is taken: a VNC screen's clients make the backend hold their
+    // bounded backlogs and encoders, and its heap grows to that working size once; that growth is not a leak.
+    for (const [name, batches] of Object.entries(WARM_UP) as [SurfaceName, number][]) {
+      for (let b = 0; b < batches; b++) {
+        for (let i = 0; i < BATCH[name]; i++) await surfaces[name].step().catch(() => undefined);
+        await surfaces[name].endBatch();
+        await surfaces[name].probe().catch(() => undefined);
+        await sleep(500);
+      }
+    }
     return { rig, surfaces };
   };
   let { rig, surfaces } = await build();

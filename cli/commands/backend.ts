@@ -6,6 +6,8 @@ import { AdminCommands } from '../../backend/admin-commands.js';
 import { BackendServer } from '../../backend/server.js';
 import type { ConnectorSpec } from '../../backend/display/pipeline.js';
 import { ViewerServer, parseListen } from '../../backend/scanout/viewer/server.js';
+import { vncOptions, vncScreenLine } from '../../backend/scanout/vnc/vnc-options.js';
+import { VncHub } from '../../backend/scanout/vnc/vnc-hub.js';
 import { assertProtocolVersion } from '../../protocol/version.js';
 import { parseVersions } from '../../protocol/bus/store-keys.js';
 import { pvError } from '../../shared/errors.js';
@@ -34,6 +36,8 @@ interface BackendOptions {
   viewer?: string;
   viewerAdmin?: boolean;
   beAlloc?: boolean;
+  vnc?: string;
+  vncPasswordFile?: string;
 }
 
 export function register(program: Command): void {
@@ -49,10 +53,13 @@ export function register(program: Command): void {
     .option('--be-alloc', 'tell frontends (be-alloc = 1) that this backend allocates display buffers')
     .option('--viewer <[host:]port>', 'serve the live viewer on HTTP, host 127.0.0.1 unless given; port 0 picks one')
     .option('--viewer-admin', 'also serve the admin API on the viewer (POST /api), with a token of its own, printed on start')
+    .option('--vnc <[host:]port>', 'serve every screen over VNC (RFB 3.8), one port each from this one; host 127.0.0.1 unless given; port 0 picks free ones')
+    .option('--vnc-password-file <path>', 'VNC authentication with the first line of this file (off loopback a random password is printed without it)')
     .action(async (o: BackendOptions) => {
       if (o.viewerAdmin && o.viewer === undefined) throw pvError('EINVAL', '--viewer-admin needs --viewer');
       const dir = ensureRuntimeDir(o.runtimeDir);
       const listen = o.viewer === undefined ? undefined : parseListen(o.viewer);
+      const vncListen = o.vnc === undefined ? undefined : vncOptions(o.vnc, o.vncPasswordFile);
       const server = new BackendServer(dir, {
         connectors: parseConnectors(o.connectors),
         versions: parseVersions(o.versions).map(assertProtocolVersion),
@@ -63,18 +70,25 @@ export function register(program: Command): void {
       const commands = new AdminCommands(server);
       const admin = new AdminServer(dir, commands);
       const viewer = listen && new ViewerServer({ ...listen, source: server, admin: o.viewerAdmin ? (body) => answerAdmin(commands, body) : undefined });
-      // A backend already serving this dir first: its admin.sock must not be replaced. Then the viewer's port (a port
-      // in use or a bad host is the likeliest failure), the sockets last, and on any failure nothing is left behind:
-      // a frontend must never find a backend.sock that nobody serves.
+      const vnc = vncListen && new VncHub(server, vncListen.options);
+      vnc?.on('screen', (screen) => process.stdout.write(vncScreenLine(screen)));
+      // A backend already serving this dir first: its admin.sock must not be replaced. Then the viewer's and VNC's
+      // ports (a port in use or a bad host is the likeliest failure), the sockets last, and on any failure nothing
+      // is left behind: a frontend must never find a backend.sock that nobody serves.
       reclaimStale(server.socketPath);
       try {
         await viewer?.listen().catch((e: unknown) => {
           const err = e as NodeJS.ErrnoException;
           throw pvError(err.code ?? 'EINVAL', `--viewer ${o.viewer ?? ''}: cannot listen there (${err.code === 'ENOTFOUND' ? 'unknown host' : err.message})`);
         });
+        await vnc?.listen().catch((e: unknown) => {
+          const err = e as NodeJS.ErrnoException;
+          throw pvError(err.code ?? 'EINVAL', `--vnc ${o.vnc ?? ''}: cannot listen there (${err.message})`);
+        });
         await admin.listen();
         server.start();
       } catch (e) {
+        vnc?.close();
         viewer?.close();
         admin.close();
         server.close();
@@ -83,6 +97,11 @@ export function register(program: Command): void {
       if (viewer) {
         const hub = viewer.hub;
         commands.viewerStats = () => hub.stats();
+      }
+      if (vnc) {
+        commands.vncStats = () => vnc.stats();
+        server.on('peer', () => vnc.reconcile());
+        if (vncListen.generated) process.stdout.write(`vnc password: ${vncListen.options.password ?? ''}\n`);
       }
       if (o.crcLog) {
         server.on('frame', (f, domid) => {
@@ -95,6 +114,7 @@ export function register(program: Command): void {
       if (viewer?.adminUrl) process.stdout.write(`viewer admin: POST ${viewer.adminUrl}\n`);
       onShutdown(async () => {
         viewer?.close();
+        vnc?.close();
         await commands.close();
         admin.close();
         server.close();

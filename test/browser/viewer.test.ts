@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { run } from '../../cli/processes.js';
 import { browserWanted, launchBrowser, type Browser, type PageGlobals } from '../helpers/browser.js';
 import { knownImageMismatches } from '../helpers/known-image.js';
-import { SpriteClient } from '../helpers/sprite-client.js';
+import { SpriteClient } from '../../bench/sprite-client.js';
 import { startViewerPair } from '../helpers/viewer-socket.js';
 import { RawFrontend } from '../helpers/raw-frontend.js';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pair } from '../../cli/processes.js';
 import { adminCall } from '../../cli/admin-client.js';
-import { SpriteClient } from '../helpers/sprite-client.js';
+import { SpriteClient } from '../../bench/sprite-client.js';
 import { ViewerSocket, startViewerPair } from '../helpers/viewer-socket.js';
 
 describe('a browser that stops reading (1920x1080 at 60 Hz)', () => {

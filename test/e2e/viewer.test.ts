@@ -11,7 +11,7 @@ import { XRGB8888 } from '../../protocol/formats.js';
 import { run, type Pair } from '../../cli/processes.js';
 import { ViewerSocket, startViewerPair } from '../helpers/viewer-socket.js';
 import { knownImageMismatches } from '../helpers/known-image.js';
-import { SpriteClient } from '../helpers/sprite-client.js';
+import { SpriteClient } from '../../bench/sprite-client.js';
 
 describe('viewer access and admin over HTTP (--viewer-admin)', () => {
   let pair: Pair;

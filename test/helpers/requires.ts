@@ -23,3 +23,4 @@ export function wanted(r: Requirement, tests: string): boolean {
 
 export const FFMPEG: Requirement = { what: 'ffmpeg', files: ['/usr/bin/ffmpeg'], requireEnv: 'PVDISPLAY_REQUIRE_FFMPEG', install: 'apt-get install ffmpeg' };
 export const CHROMIUM: Requirement = { what: "Debian's chromium", files: ['/usr/bin/chromium'], requireEnv: 'PVDISPLAY_REQUIRE_BROWSER', install: 'apt-get install chromium' };
+export const VNCSNAPSHOT: Requirement = { what: "Debian's vncsnapshot", files: ['/usr/bin/vncsnapshot'], requireEnv: 'PVDISPLAY_REQUIRE_VNC', install: 'apt-get install vncsnapshot' };

@@ -3,6 +3,7 @@
 // still "changed" for it then, so it gets the current pixels in one message instead of every stale frame.
 import { WebSocket } from 'ws';
 import type { DamageTracker } from './damage.js';
+import { TileLedger } from './tile-ledger.js';
 
 /** Above this many unsent bytes a browser takes no new frames. */
 export const MAX_BUFFERED = 4 * 1024 * 1024;
@@ -18,7 +19,7 @@ export interface ViewerClientStats {
 }
 
 export class ViewerClient {
-  private readonly seen = new Map<number, { tracker: DamageTracker; versions: Uint32Array }>();
+  private readonly seen = new Map<number, TileLedger>();
   frameBytes = 0;
   frames = 0;
   skipped = 0;
@@ -35,20 +36,9 @@ export class ViewerClient {
 
   /** Tiles of `screen` whose pixels this browser has not been sent yet; they count as sent from now on. */
   takeDamage(screen: number, tracker: DamageTracker): number[] {
-    const seen = this.seen.get(screen);
-    const tiles: number[] = [];
-    if (seen?.tracker !== tracker) {
-      for (let i = 0; i < tracker.versions.length; i++) tiles.push(i);
-      this.seen.set(screen, { tracker, versions: tracker.versions.slice() });
-      return tiles;
-    }
-    for (let i = 0; i < tracker.versions.length; i++) {
-      if (seen.versions[i] !== tracker.versions[i]) {
-        tiles.push(i);
-        seen.versions[i] = tracker.versions[i]!;
-      }
-    }
-    return tiles;
+    let ledger = this.seen.get(screen);
+    if (!ledger) this.seen.set(screen, (ledger = new TileLedger()));
+    return ledger.take(tracker).tiles;
   }
 
   /** The screen is gone or blank: whatever comes next is sent whole. */

@@ -99,3 +99,10 @@ export class DamageTracker {
     return toRgba({ data: this.copy, offset: 0, pitch: this.rowBytes, width: r.width, height: r.height, x: r.x, y: r.y, fourcc: this.fourcc });
   }
 }
+
+/** `tracker` brought up to date with `view`, or a new tracker when `view` does not fit it; and how many tiles changed. */
+export function track(tracker: DamageTracker | undefined, view: FrameView): { tracker: DamageTracker; changed: number } {
+  if (tracker?.fits(view)) return { tracker, changed: tracker.update(view) };
+  const fresh = new DamageTracker(view);
+  return { tracker: fresh, changed: fresh.versions.length };
+}

@@ -4,7 +4,7 @@
 import { logger } from '../../../shared/log.js';
 import type { FrameView } from '../../../shared/pixels/frame.js';
 import type { ViewerClient } from './client.js';
-import { DamageTracker } from './damage.js';
+import { track, type DamageTracker } from './damage.js';
 import { encodeFrame, type EncodedTile } from './wire.js';
 
 const log = logger('viewer');
@@ -52,13 +52,8 @@ export class ScreenFeed {
       this.tracker = undefined;
       return;
     }
-    let changed: number;
-    if (this.tracker?.fits(view)) changed = this.tracker.update(view);
-    else {
-      this.tracker = new DamageTracker(view);
-      changed = this.tracker.versions.length;
-    }
-    const tracker = this.tracker;
+    const { tracker, changed } = track(this.tracker, view);
+    this.tracker = tracker;
     const encoded = new Map<number, EncodedTile>();
     const encode = (tile: number): EncodedTile => {
       let t = encoded.get(tile);

@@ -26,10 +26,10 @@ export interface ViewerOptions {
 }
 
 /** "PORT" or "HOST:PORT" ("[::1]:PORT" for IPv6); the host defaults to 127.0.0.1. */
-export function parseListen(value: string): { host: string; port: number } {
+export function parseListen(value: string, option = '--viewer'): { host: string; port: number } {
   const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]+):)?(\d{1,5})$/.exec(value.trim());
   const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw pvError('EINVAL', `--viewer takes [HOST:]PORT (port 0 for any free one), got "${value}"`);
+  if (!m || port > 65535) throw pvError('EINVAL', `${option} takes [HOST:]PORT (port 0 for any free one), got "${value}"`);
   return { host: m[1]?.replace(/^\[|\]$/g, '') ?? '127.0.0.1', port };
 }
 

@@ -1,11 +1,11 @@
-// A client for damage tests: a static known image on a connector, with a 64x64 square moving over it by a few
-// pixels per flip. Double buffered: each buffer gets the background back where its old square was, then the new
-// square, so consecutive frames differ only around the square.
-import { Card } from '../../frontend/client/card.js';
-import { findOutput, type Output } from '../../frontend/client/output.js';
-import type { BufferMapping } from '../../frontend/client/mapping.js';
-import { XRGB8888 } from '../../protocol/formats.js';
-import { drawKnownImage } from '../../shared/pixels/pattern.js';
+// A client for damage tests and benchmarks: a static known image on a connector, with a 64x64 square moving over
+// it by a few pixels per flip. Double buffered: each buffer gets the background back where its old square was,
+// then the new square, so consecutive frames differ only around the square.
+import { Card } from '../frontend/client/card.js';
+import { findOutput, type Output } from '../frontend/client/output.js';
+import type { BufferMapping } from '../frontend/client/mapping.js';
+import { XRGB8888 } from '../protocol/formats.js';
+import { drawKnownImage } from '../shared/pixels/pattern.js';
 
 export const SPRITE = 64;
 
