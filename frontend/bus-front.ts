@@ -10,7 +10,8 @@ import { FrontendStatsField, connectorKey, frontendDir, parseBeAlloc, parseResol
 import { HOTPLUG_FEATURE, connectedKey, parseHotplugKey } from '../protocol/bus/hotplug-keys.js';
 import { XenbusState, parseState, stateName } from '../protocol/bus/xenbus-state.js';
 import { chooseVersion, OFFERED_VERSIONS } from '../protocol/version.js';
-import { Channel, connectChannel, type Message } from '../shared/channel.js';
+import type { Message } from '../shared/channel.js';
+import type { MessageChannel } from '../shared/message-channel.js';
 import { asErrno, pvError, type ErrnoLike } from '../shared/errors.js';
 import { EventChannel } from '../shared/evtchn.js';
 import { logger } from '../shared/log.js';
@@ -40,7 +41,6 @@ export interface BusFrontEvents {
 }
 
 export class BusFront extends EventEmitter<BusFrontEvents> {
-  private readonly ch: Channel;
   private readonly store: Store;
   private readonly granter: Granter;
   /** What the backend shares with us: be-alloc buffers, kept as fds to hand to clients. */
@@ -56,12 +56,12 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
   private ended = false;
   domid = 0;
 
+  /** `ch`: the control channel to the backend (backend.sock, or a remote transport). */
   constructor(
-    socketPath: string,
+    private readonly ch: MessageChannel,
     private readonly options: BusFrontOptions,
   ) {
     super();
-    this.ch = connectChannel(socketPath);
     this.store = new Store(this.ch);
     this.granter = new Granter(this.ch, options.responseTimeoutMs);
     this.ch.on('message', (m, fds) => this.onMessage(m, fds));

@@ -10,6 +10,7 @@ import type { ErrnoLike } from '../shared/errors.js';
 import { asErrno } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
 import { BusFront } from './bus-front.js';
+import { connectChannel } from '../shared/channel.js';
 import { LINK_STATUS } from '../protocol/kms/constants.js';
 import type { BackendLink } from './backend-link.js';
 import { KmsDevice } from './kms/device.js';
@@ -82,7 +83,7 @@ export class Frontend extends EventEmitter<FrontendEvents> {
     if (this.closing) return;
     let bus: BusFront;
     try {
-      bus = new BusFront(join(this.options.runtimeDir, 'backend.sock'), { versions: this.options.versions, responseTimeoutMs: this.options.responseTimeoutMs });
+      bus = new BusFront(connectChannel(join(this.options.runtimeDir, 'backend.sock')), { versions: this.options.versions, responseTimeoutMs: this.options.responseTimeoutMs });
     } catch (e) {
       this.waiting(asErrno(e).code === 'ECONNREFUSED' ? 'nothing listens on backend.sock (a backend that died left it)' : asErrno(e).message);
       this.retry = setTimeout(() => this.connect(), RECONNECT_MS);

@@ -1,0 +1,13 @@
+// What the control channel's users (the store mirror, segment sharing, the XenBus walks of both sides) need from
+// a channel: ordered messages with fds riding along, a close with its reason. The Unix-socket Channel is one; the
+// remote transport (shared/remote/) is another, which stands in for the fds (memfds, eventfds) on its own side.
+import type { EventEmitter } from 'node:events';
+import type { ChannelEvents, Message } from './channel.js';
+import type { ErrnoLike } from './errors.js';
+
+export interface MessageChannel extends EventEmitter<ChannelEvents> {
+  readonly isOpen: boolean;
+  /** Sends one message; the caller keeps its fds (they are duplicated where they must outlive the call). */
+  send(msg: Message, fds?: number[], onSent?: () => void): void;
+  close(err?: ErrnoLike): void;
+}
