@@ -16,6 +16,9 @@ import type { Pipeline, ScannedFrame } from './display/pipeline.js';
 import { FaultPlan } from './faults/plan.js';
 import { BackendBudgets, LIMITS } from './limits.js';
 import { logger } from '../shared/log.js';
+import type { MessageChannel } from '../shared/message-channel.js';
+import { RemoteFrontendChannel } from './remote/remote-frontend.js';
+import { RemoteListener, type RemoteListenOptions } from './remote/remote-listener.js';
 
 const log = logger('server');
 
@@ -72,6 +75,7 @@ export interface ServerEvents {
 export class BackendServer extends EventEmitter<ServerEvents> {
   readonly socketPath: string;
   private listener: Listener | undefined;
+  private remote: RemoteListener | undefined;
   private readonly byDomid = new Map<number, FrontendPeer>();
   private readonly lastCrc = new Map<string, number | undefined>();
   private nextDomid = 1;
@@ -87,22 +91,32 @@ export class BackendServer extends EventEmitter<ServerEvents> {
   }
 
   start(): void {
-    this.listener = new Listener(this.socketPath, (ch) => {
-      if (this.byDomid.size >= LIMITS.frontends) {
-        log.warn(`a frontend connected past the limit of ${LIMITS.frontends}: closed`);
-        return ch.close();
-      }
-      const domid = this.nextDomid++;
-      const peer = new FrontendPeer(ch, domid, this.config, this.faults, this.budgets.forPeer());
-      this.byDomid.set(domid, peer);
-      peer.on('frame', (f) => {
-        this.lastCrc.set(`${domid}/${f.connector}`, f.crc);
-        this.emit('frame', f, domid);
-      });
-      peer.on('closed', () => this.byDomid.delete(domid));
-      this.emit('peer', domid);
-    });
+    this.listener = new Listener(this.socketPath, (ch) => this.accept(ch));
     chmodSync(this.socketPath, 0o600);
+  }
+
+  /** Also serves frontends on other hosts, over ws:// or wss:// with a token (see RemoteListener). */
+  async listenRemote(options: RemoteListenOptions): Promise<RemoteListener> {
+    const remote = new RemoteListener(options, (ws, from) => this.accept(new RemoteFrontendChannel(ws, { mirrorPages: this.budgets.mirrorsForPeer() }, from)));
+    await remote.listen();
+    this.remote = remote;
+    return remote;
+  }
+
+  private accept(ch: MessageChannel): void {
+    if (this.byDomid.size >= LIMITS.frontends) {
+      log.warn(`a frontend connected past the limit of ${LIMITS.frontends}: closed`);
+      return ch.close();
+    }
+    const domid = this.nextDomid++;
+    const peer = new FrontendPeer(ch, domid, this.config, this.faults, this.budgets.forPeer());
+    this.byDomid.set(domid, peer);
+    peer.on('frame', (f) => {
+      this.lastCrc.set(`${domid}/${f.connector}`, f.crc);
+      this.emit('frame', f, domid);
+    });
+    peer.on('closed', () => this.byDomid.delete(domid));
+    this.emit('peer', domid);
   }
 
   status(): PeerStatus[] {
@@ -173,6 +187,7 @@ export class BackendServer extends EventEmitter<ServerEvents> {
 
   close(): void {
     this.listener?.close();
+    this.remote?.close();
     for (const p of this.byDomid.values()) p.close();
   }
 }

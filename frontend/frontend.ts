@@ -11,6 +11,7 @@ import { asErrno } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
 import { BusFront } from './bus-front.js';
 import { connectChannel } from '../shared/channel.js';
+import { connectRemote, type RemoteBackend } from './remote/connect.js';
 import { LINK_STATUS } from '../protocol/kms/constants.js';
 import type { BackendLink } from './backend-link.js';
 import { KmsDevice } from './kms/device.js';
@@ -34,6 +35,8 @@ export interface FrontendOptions {
   unplugPolicy: UnplugPolicy;
   /** What clients may make the device hold; DEFAULT_LIMITS unless a test or user narrows them. */
   limits: Limits;
+  /** A backend on another host (no shared memory) instead of the runtime dir's backend.sock. */
+  remote?: RemoteBackend;
 }
 
 export interface FrontendEvents {
@@ -83,7 +86,8 @@ export class Frontend extends EventEmitter<FrontendEvents> {
     if (this.closing) return;
     let bus: BusFront;
     try {
-      bus = new BusFront(connectChannel(join(this.options.runtimeDir, 'backend.sock')), { versions: this.options.versions, responseTimeoutMs: this.options.responseTimeoutMs });
+      const ch = this.options.remote ? connectRemote(this.options.remote) : connectChannel(join(this.options.runtimeDir, 'backend.sock'));
+      bus = new BusFront(ch, { versions: this.options.versions, responseTimeoutMs: this.options.responseTimeoutMs });
     } catch (e) {
       this.waiting(asErrno(e).code === 'ECONNREFUSED' ? 'nothing listens on backend.sock (a backend that died left it)' : asErrno(e).message);
       this.retry = setTimeout(() => this.connect(), RECONNECT_MS);

@@ -32,6 +32,11 @@ interface BackendOptions {
   crcLog?: boolean;
   viewer?: string;
   beAlloc?: boolean;
+  listen?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  token?: string;
+  insecure?: boolean;
 }
 
 export function register(program: Command): void {
@@ -46,6 +51,11 @@ export function register(program: Command): void {
     .option('--crc-log', 'print "crc <connector> <sequence> <crc>" for every scanned-out frame')
     .option('--be-alloc', 'tell frontends (be-alloc = 1) that this backend allocates display buffers')
     .option('--viewer <[host:]port>', 'serve the live viewer (and the admin API on POST /api) on HTTP, host 127.0.0.1 unless given; port 0 picks one')
+    .option('--listen <url>', 'also serve frontends on other hosts: ws://HOST:PORT (loopback) or wss://HOST:PORT with --tls-cert/--tls-key; prints the token they need')
+    .option('--tls-cert <file>', 'PEM certificate for a wss:// --listen')
+    .option('--tls-key <file>', 'PEM private key for a wss:// --listen')
+    .option('--token <token>', 'the token remote frontends must present (default: PVDISPLAY_TOKEN, else a random one)')
+    .option('--insecure', 'allow plain ws:// --listen on an address other than loopback')
     .action(async (o: BackendOptions) => {
       const dir = ensureRuntimeDir(o.runtimeDir);
       const listen = o.viewer === undefined ? undefined : parseListen(o.viewer);
@@ -68,6 +78,10 @@ export function register(program: Command): void {
         });
         await admin.listen();
         server.start();
+        if (o.listen !== undefined) {
+          const remote = await server.listenRemote({ url: o.listen, token: o.token ?? process.env.PVDISPLAY_TOKEN, tlsCert: o.tlsCert, tlsKey: o.tlsKey, insecure: Boolean(o.insecure) });
+          process.stdout.write(`remote frontends: ${remote.url}\ntoken: ${remote.token}\n`);
+        }
       } catch (e) {
         viewer?.close();
         admin.close();

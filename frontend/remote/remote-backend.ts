@@ -1,0 +1,243 @@
+// The frontend's control channel to a backend on another host (no shared memory): BusFront and BackendLink work
+// as over backend.sock, and this channel stands in for what the fds did. It maps the segments the frontend shares
+// (its own memfds) to read them, relays each connector's rings (FrontRingRelay), and sends bytes as `data`:
+// a segment's content at the first sync after it was shared (page directories, imported buffers), and a
+// framebuffer's changed spans right before the PG_FLIP or SET_CONFIG that shows it leaves, so the backend's mirror
+// holds the frame before it is asked to scan it out. The backend may write back only into the buffer of a GET_EDID
+// in flight; be-alloc is off (a remote backend's pages cannot be mapped here).
+import type WebSocket from 'ws';
+import type { Message } from '../../shared/channel.js';
+import { parseControl, type ControlMessage } from '../../protocol/bus/control.js';
+import type { RemoteMessage } from '../../protocol/bus/remote.js';
+import { decodeRequest, type Request } from '../../protocol/displif/request.js';
+import { pagesForSize } from '../../protocol/displif/page-directory.js';
+import { StoreField } from '../../protocol/displif/constants.js';
+import { frontendDir } from '../../protocol/bus/store-keys.js';
+import { EventChannel } from '../../shared/evtchn.js';
+import { asErrno, pvError } from '../../shared/errors.js';
+import { logger } from '../../shared/log.js';
+import * as native from '../../shared/native/index.js';
+import { Segment } from '../../shared/shm.js';
+import { MirrorTable, type PageRun } from '../../shared/remote/mirror-table.js';
+import { RingKeys } from '../../shared/remote/ring-keys.js';
+import { changedSpans } from '../../shared/remote/span-diff.js';
+import { WsChannel } from '../../shared/remote/ws-channel.js';
+import { FrontRingRelay } from './ring-relay.js';
+
+const log = logger('remote-backend');
+
+export class RemoteBackendChannel extends WsChannel {
+  readonly mirror = new MirrorTable();
+  /** Segments shared since the last sync: their content goes before it. */
+  private readonly fresh = new Set<number>();
+  private readonly unmirrored = new Set<number>();
+  private readonly evtchns = new Map<number, EventChannel>();
+  private readonly relaysByReq = new Map<number, FrontRingRelay>();
+  private readonly relaysByEvt = new Map<number, FrontRingRelay>();
+  private readonly ringSegments = new Set<number>();
+  private keys: RingKeys | undefined;
+  private readonly dbufs = new Map<bigint, PageRun[]>();
+  private readonly fbs = new Map<bigint, bigint>();
+  /** dbufs whose changed bytes are queued already (made when the link has room, so once is enough). */
+  private readonly queued = new Set<bigint>();
+  /** Segments the backend may write: the buffer of a GET_EDID in flight, by ring. */
+  private readonly edidBuffers = new Map<number, Set<number>>();
+
+  constructor(ws: WebSocket) {
+    super(ws);
+  }
+
+  send(raw: Message, fds: number[] = []): void {
+    const msg = parseControl(raw);
+    switch (msg.t) {
+      case 'seg':
+        this.adopt(msg.id, fds[0]!, msg.size);
+        return this.post({ t: 'seg', id: msg.id, size: msg.size });
+      case 'seg-close':
+        this.fresh.delete(msg.id);
+        this.unmirrored.delete(msg.id);
+        this.mirror.remove(msg.id);
+        return this.post(msg);
+      case 'grant':
+      case 'ungrant':
+        this.track(msg);
+        return this.post(msg);
+      case 'evtchn':
+        // [to backend, to frontend]: this side plays the backend's end, as EventChannel.bind does there.
+        this.evtchns.get(msg.port)?.close();
+        this.evtchns.set(msg.port, EventChannel.bind(msg.port, native.dup(fds[0]!), native.dup(fds[1]!)));
+        return this.post({ t: 'evtchn', port: msg.port });
+      case 'evtchn-close':
+        this.evtchns.get(msg.port)?.close();
+        this.evtchns.delete(msg.port);
+        return this.post(msg);
+      case 'write':
+        this.post(msg);
+        return this.observe([[msg.path, msg.value]]);
+      case 'txn':
+        this.post(msg);
+        return this.observe(msg.writes);
+      case 'sync':
+        this.sendFresh();
+        return this.post(msg);
+      default:
+        return this.post(msg);
+    }
+  }
+
+  /** Keeps this side's grant map as the backend's: the frontend's own grants, so a refusal here is only logged. */
+  private track(msg: Extract<ControlMessage, { t: 'grant' | 'ungrant' }>): void {
+    try {
+      if (msg.t === 'ungrant') return this.mirror.grants.remove(msg.gref, msg.count);
+      const m = this.mirror.get(msg.seg);
+      if (m) this.mirror.grants.add(msg, m.seg);
+    } catch (e) {
+      log.debug(`${msg.t} ${msg.gref}: ${asErrno(e).message}`);
+    }
+  }
+
+  /** The frontend's own memfd, mapped here to be read (a client may truncate it: the SIGBUS guard covers it). */
+  private adopt(id: number, fd: number, size: number): void {
+    try {
+      this.mirror.add(Segment.adopt(id, native.dup(fd), size));
+      this.fresh.add(id);
+    } catch (e) {
+      // e.g. a client's buffer sealed against writes: its bytes cannot reach the backend.
+      this.unmirrored.add(id);
+      log.warn(`segment ${id} cannot be mirrored: ${asErrno(e).message}`);
+    }
+  }
+
+  private sendFresh(): void {
+    for (const id of this.fresh) {
+      const m = this.mirror.get(id);
+      if (!m || this.ringSegments.has(id)) continue;
+      this.postLater(() => (this.mirror.get(id) === m ? this.mirror.encode(m, changedSpans(m.seg.bytes, this.mirror.shadowOf(m), 0, m.seg.size)) : Promise.resolve([])));
+    }
+    this.fresh.clear();
+  }
+
+  private observe(writes: [string, string][]): void {
+    if (!this.keys) return;
+    for (const [index, refs] of this.keys.apply(writes)) {
+      const req = this.mirror.grants.resolve(refs.reqRef);
+      const evt = this.mirror.grants.resolve(refs.evtRef);
+      const reqChan = this.evtchns.get(refs.reqPort);
+      const evtChan = this.evtchns.get(refs.evtPort);
+      if (!req || !evt || !reqChan || !evtChan) {
+        log.warn(`connector ${index}: ring keys name pages or channels that were not shared`);
+        continue;
+      }
+      this.ringSegments.add(req.seg.id).add(evt.seg.id);
+      this.relaysByReq.get(refs.reqPort)?.close();
+      const relay = new FrontRingRelay(req.seg.page(req.page), evt.seg.page(evt.page), reqChan, evtChan, (pkt) => this.request(refs.reqPort, pkt), (err) => this.close(err));
+      this.relaysByReq.set(refs.reqPort, relay);
+      this.relaysByEvt.set(refs.evtPort, relay);
+    }
+  }
+
+  /** A request leaving: what it says about buffers is noted, and a flip's buffer goes first. */
+  private request(port: number, pkt: Uint8Array): void {
+    let req: Request | undefined;
+    try {
+      req = decodeRequest(pkt, 2);
+    } catch {
+      req = undefined; // the backend answers what it cannot decode
+    }
+    switch (req?.kind) {
+      case 'dbufCreate':
+        try {
+          this.dbufs.set(req.dbufCookie, this.mirror.pagesOf(req.grefDirectory, pagesForSize(req.bufferSz)));
+        } catch (e) {
+          log.debug(`dbuf ${req.dbufCookie}: pages not known here: ${asErrno(e).message}`);
+        }
+        break;
+      case 'dbufDestroy':
+        this.dbufs.delete(req.dbufCookie);
+        break;
+      case 'fbAttach':
+        this.fbs.set(req.fbCookie, req.dbufCookie);
+        break;
+      case 'fbDetach':
+        this.fbs.delete(req.fbCookie);
+        break;
+      case 'setConfig':
+      case 'pgFlip':
+        this.sendFramebuffer(req.fbCookie);
+        break;
+      case 'getEdid':
+        try {
+          this.edidBuffers.set(port, new Set(this.mirror.pagesOf(req.grefDirectory, pagesForSize(req.bufferSz)).map((r) => r.seg.id)));
+        } catch {
+          this.edidBuffers.delete(port);
+        }
+        break;
+      default:
+        break;
+    }
+    this.post({ t: 'req', port, pkt });
+  }
+
+  /** Queues the changed spans of the buffer behind `fbCookie`, made when the link has room (latest state). */
+  private sendFramebuffer(fbCookie: bigint): void {
+    const dbuf = this.fbs.get(fbCookie);
+    const runs = dbuf === undefined ? undefined : this.dbufs.get(dbuf);
+    if (dbuf === undefined || !runs || this.queued.has(dbuf)) return;
+    this.queued.add(dbuf);
+    this.postLater(async () => {
+      this.queued.delete(dbuf);
+      const out: Buffer[] = [];
+      for (const run of runs) {
+        const m = this.mirror.live(run);
+        if (!m) continue;
+        const spans = changedSpans(m.seg.bytes, this.mirror.shadowOf(m), run.first * 4096, (run.first + run.count) * 4096);
+        if (spans.length > 0) out.push(...(await this.mirror.encode(m, spans)));
+      }
+      return out;
+    });
+  }
+
+  protected async receive(msg: RemoteMessage): Promise<void> {
+    switch (msg.t) {
+      case 'welcome': {
+        this.keys = new RingKeys(frontendDir(msg.domid, msg.dev));
+        // A remote backend's pages cannot be mapped here: buffers are always the frontend's.
+        const store = { ...msg.store, [`${frontendDir(msg.domid, msg.dev)}/${StoreField.BE_ALLOC}`]: '0' };
+        return this.deliver({ ...msg, store });
+      }
+      case 'write':
+      case 'txn':
+      case 'synced':
+      case 'refused':
+        return this.deliver(msg);
+      case 'rsp': {
+        const relay = this.relaysByReq.get(msg.port);
+        if (!relay) throw pvError('EPROTO', `the backend answered on port ${msg.port}, which is no ring's`);
+        this.edidBuffers.delete(msg.port);
+        return relay.response(msg.pkt);
+      }
+      case 'evt': {
+        const relay = this.relaysByEvt.get(msg.port);
+        if (!relay) throw pvError('EPROTO', `the backend sent an event on port ${msg.port}, which is no ring's`);
+        return relay.event(msg.pkt);
+      }
+      case 'data': {
+        const m = this.mirror.get(msg.seg);
+        const allowed = [...this.edidBuffers.values()].some((s) => s.has(msg.seg));
+        if (!m || !allowed) throw pvError('EPROTO', `the backend wrote segment ${msg.seg}, which is no GET_EDID buffer in flight`);
+        return this.mirror.apply(m, msg);
+      }
+      default:
+        throw pvError('EPROTO', `unexpected ${(msg as ControlMessage).t} from a remote backend`);
+    }
+  }
+
+  protected teardown(): void {
+    for (const r of this.relaysByReq.values()) r.close();
+    this.relaysByReq.clear();
+    this.relaysByEvt.clear();
+    for (const c of this.evtchns.values()) c.close();
+    this.evtchns.clear();
+    this.mirror.clear();
+  }
+}
