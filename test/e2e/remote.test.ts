@@ -1,0 +1,304 @@
+// A frontend and a backend that share no memory (issue 11): over ws:// on loopback and wss:// with a certificate
+// made here, the pattern client's frames reach the backend with the CRCs they have over shared memory, and the
+// backend maps no memfd of the frontend (it scans out mirrors of its own). The token is required; a peer that
+// sends garbage is closed and the backend keeps serving; a cut link unplugs the device (card0 a zombie) and the
+// restored path brings card1; a stalled one costs frame-done timeouts and link-status Bad, never a hang.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
+import msgpack from 'msgpack-lite';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run, startPair, type Proc } from '../../cli/processes.js';
+import { Card } from '../../frontend/client/card.js';
+import { findOutput, type Output } from '../../frontend/client/output.js';
+import { XRGB8888 } from '../../protocol/formats.js';
+import { LINK_STATUS } from '../../protocol/kms/constants.js';
+import { FaultProxy } from '../helpers/fault-proxy.js';
+import { wanted, type Requirement } from '../helpers/requires.js';
+
+const OPENSSL: Requirement = { what: 'the openssl command', files: ['/usr/bin/openssl'], requireEnv: 'PVDISPLAY_REQUIRE_OPENSSL', install: 'apt-get install openssl' };
+const MODE = '320x200';
+const FRAMES = 12;
+
+interface Remote {
+  dir: string;
+  backend: Proc;
+  url: string;
+  token: string;
+}
+
+async function startBackend(listen: string, extra: string[] = []): Promise<Remote> {
+  const dir = mkdtempSync(join(tmpdir(), 'pvd-remote-be-'));
+  const backend = run(['backend', '--runtime-dir', dir, '--connectors', MODE, '--unpaced', '--crc-log', '--listen', listen, ...extra]);
+  const url = /remote frontends: (\S+)/.exec(await backend.waitLine(/remote frontends:/))![1]!;
+  const token = /token: (\S+)/.exec(await backend.waitLine(/^token:/))![1]!;
+  await backend.waitLine(/backend listening/);
+  return { dir, backend, url, token };
+}
+
+function startFrontend(url: string, token: string, extra: string[] = []): { dir: string; frontend: Proc } {
+  const dir = mkdtempSync(join(tmpdir(), 'pvd-remote-fe-'));
+  return { dir, frontend: run(['frontend', '--runtime-dir', dir, '--backend', url, ...extra], { PVDISPLAY_TOKEN: token }) };
+}
+
+/** The CRCs the backend logged for frames 1..n of its latest frontend, in order. */
+async function crcs(backend: Proc, n: number): Promise<string[]> {
+  await backend.waitLine(new RegExp(`^crc \\d+/0 ${n} `));
+  const last = new Map<number, string>();
+  for (const l of backend.stdout) {
+    const m = /^crc \d+\/0 (\d+) (0x[0-9a-f]{8})$/.exec(l);
+    if (m) last.set(Number(m[1]), m[2]!);
+  }
+  return Array.from({ length: n }, (_, i) => last.get(i + 1) ?? 'missing');
+}
+
+async function pattern(feDir: string): Promise<void> {
+  const p = run(['pattern', '--runtime-dir', feDir, '--frames', String(FRAMES)]);
+  expect(await p.exited(), p.lines.join('\n')).toEqual({ code: 0, signal: null });
+}
+
+/** Inodes of the memfds a process maps, by name. */
+function memfds(pid: number): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f[5]?.startsWith('/memfd:')) out.set(f[4]!, f[5]);
+  }
+  return out;
+}
+
+interface Screen {
+  card: Card;
+  out: Output;
+  fbs: number[];
+}
+
+async function open(path: string): Promise<Screen> {
+  const card = Card.open(path);
+  const out = await findOutput(card, 0);
+  const fbs: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const d = await card.createDumb(out.mode.hdisplay, out.mode.vdisplay, 32);
+    const map = await card.mapDumb(d.handle);
+    map.bytes.fill(0x40 * (i + 1));
+    fbs.push(await card.addFb2(out.mode.hdisplay, out.mode.vdisplay, XRGB8888.fourcc, d.handle, d.pitch));
+  }
+  await card.setCrtc(out.crtcId, fbs[0]!, 0, 0, [out.connector.connector_id], out.mode);
+  return { card, out, fbs };
+}
+
+let flips = 0;
+async function flip(s: Screen): Promise<void> {
+  const n = ++flips;
+  await s.card.pageFlip(s.out.crtcId, s.fbs[n % 2]!, BigInt(n));
+  expect((await s.card.nextEvent(60_000)).userData).toBe(BigInt(n));
+}
+
+async function timeouts(s: Screen): Promise<number> {
+  return (await s.card.call('PVD_STATUS', {})).crtcs.find((c) => c.crtc_id === s.out.crtcId)!.frame_done_timeouts;
+}
+
+async function linkStatus(s: Screen): Promise<number> {
+  const p = await s.card.call('MODE_OBJ_GETPROPERTIES', { obj_id: s.out.connector.connector_id, obj_type: 0 });
+  const names = await Promise.all(p.props.map(async (id) => (await s.card.call('MODE_GETPROPERTY', { prop_id: id })).name));
+  return p.prop_values[names.indexOf('link-status')]!;
+}
+
+describe('frames over the remote transport equal those over shared memory', () => {
+  let shared: string[];
+  beforeAll(async () => {
+    const pair = await startPair({ connectors: MODE, unpaced: true, crcLog: true });
+    try {
+      await pattern(pair.dir);
+      shared = await crcs(pair.backend, FRAMES);
+      // The check below can see sharing: over backend.sock the backend maps the frontend's dumb buffers.
+      const s = await open(pair.card);
+      const fe = memfds(pair.frontend.child.pid!);
+      const be = memfds(pair.backend.child.pid!);
+      expect([...be.keys()].some((inode) => fe.has(inode) || be.get(inode)!.includes('dumb'))).toBe(true);
+      s.card.close();
+    } finally {
+      await pair.stop();
+    }
+    expect(new Set(shared).size).toBeGreaterThan(1);
+  });
+
+  it('ws:// on loopback: the same CRCs, and no memfd of the frontend is mapped by the backend', async () => {
+    const be = await startBackend('ws://127.0.0.1:0');
+    const fe = startFrontend(be.url, be.token);
+    try {
+      await fe.frontend.waitLine(/frontend ready/);
+      await pattern(fe.dir);
+      expect(await crcs(be.backend, FRAMES)).toEqual(shared);
+      const s = await open(join(fe.dir, 'dri', 'card0'));
+      await flip(s);
+      const clientSide = memfds(fe.frontend.child.pid!);
+      const backendSide = memfds(be.backend.child.pid!);
+      expect([...clientSide.values()].some((n) => n.includes('pvdisplay-dumb'))).toBe(true);
+      expect([...backendSide.values()].some((n) => n.includes('pvdisplay-mirror'))).toBe(true);
+      expect([...backendSide.keys()].filter((inode) => clientSide.has(inode))).toEqual([]);
+      s.card.close();
+    } finally {
+      await fe.frontend.stop();
+      await be.backend.stop();
+      rmSync(fe.dir, { recursive: true, force: true });
+      rmSync(be.dir, { recursive: true, force: true });
+    }
+  });
+
+  it.runIf(wanted(OPENSSL, 'remote transport over wss://'))('wss:// with a self-signed certificate: the same CRCs', async () => {
+    const certDir = mkdtempSync(join(tmpdir(), 'pvd-cert-'));
+    const cert = join(certDir, 'cert.pem');
+    const key = join(certDir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+    const be = await startBackend('wss://127.0.0.1:0', ['--tls-cert', cert, '--tls-key', key]);
+    expect(be.url).toMatch(/^wss:\/\//);
+    const untrusting = startFrontend(be.url, be.token);
+    const fe = startFrontend(be.url, be.token, ['--tls-ca', cert]);
+    try {
+      // Without the certificate to trust, the frontend does not connect (and says why).
+      expect(await untrusting.frontend.waitLine(/waiting for the backend/)).toMatch(/certificate/);
+      await fe.frontend.waitLine(/frontend ready/);
+      await pattern(fe.dir);
+      expect(await crcs(be.backend, FRAMES)).toEqual(shared);
+    } finally {
+      await untrusting.frontend.stop();
+      await fe.frontend.stop();
+      await be.backend.stop();
+      for (const d of [certDir, fe.dir, untrusting.dir, be.dir]) rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('who may connect, and what a hostile peer gets', () => {
+  let be: Remote;
+  let fe: { dir: string; frontend: Proc };
+  beforeAll(async () => {
+    be = await startBackend('ws://127.0.0.1:0');
+    fe = startFrontend(be.url, be.token);
+    await fe.frontend.waitLine(/frontend ready/);
+  });
+  afterAll(async () => {
+    await fe?.frontend.stop();
+    await be?.backend.stop();
+    for (const d of [fe?.dir, be?.dir]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  /** The HTTP status of an upgrade with these headers, or 'open'. */
+  const upgrade = (headers: Record<string, string>) =>
+    new Promise<number | 'open'>((resolve) => {
+      const ws = new WebSocket(be.url, { headers });
+      ws.on('unexpected-response', (req, res) => {
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      });
+      ws.on('open', () => {
+        resolve('open');
+        ws.close();
+      });
+      ws.on('error', () => undefined);
+    });
+
+  it('an upgrade without the token, or with a wrong one, is 401; with it, it opens', async () => {
+    expect(await upgrade({})).toBe(401);
+    expect(await upgrade({ authorization: 'Bearer wrong-token-of-some-length' })).toBe(401);
+    expect(await upgrade({ authorization: `Bearer ${be.token}x` })).toBe(401);
+    expect(await upgrade({ authorization: be.token })).toBe(401);
+    expect(await upgrade({ authorization: `Bearer ${be.token}` })).toBe('open');
+  });
+
+  it('a frontend with a wrong token is refused and says so', async () => {
+    const bad = startFrontend(be.url, 'not-the-token-at-all');
+    try {
+      expect(await bad.frontend.waitLine(/waiting for the backend/)).toMatch(/EACCES.*refused this token/);
+      expect(existsSync(join(bad.dir, 'dri', 'card0'))).toBe(false);
+    } finally {
+      await bad.frontend.stop();
+      rmSync(bad.dir, { recursive: true, force: true });
+    }
+  });
+
+  /** Opens a link with the token, sends `frames`, and resolves with the close code the backend gave. */
+  const hostile = (frames: (Buffer | string)[], answers: unknown[] = []) =>
+    new Promise<number>((resolve) => {
+      const ws = new WebSocket(be.url, { headers: { authorization: `Bearer ${be.token}` } });
+      ws.on('open', () => {
+        for (const f of frames) ws.send(f);
+      });
+      ws.on('message', (data: Buffer) => answers.push(msgpack.decode(data)));
+      ws.on('close', (code) => resolve(code));
+      ws.on('error', () => undefined);
+    });
+
+  it('garbage, oversized and malformed messages close that link; the backend keeps serving its frontend', async () => {
+    const enc = (m: Record<string, unknown>) => msgpack.encode(m);
+    expect(await hostile(['a text frame'])).toBe(1002);
+    expect(await hostile([Buffer.from([0xc1, 0xff, 0x00])])).toBe(1002);
+    expect(await hostile([enc({ t: 'nonsense' })])).toBe(1002);
+    expect(await hostile([Buffer.alloc(3 * 1024 * 1024)])).toBe(1009);
+    expect(await hostile([enc({ t: 'req', port: 7, pkt: Buffer.alloc(64) })])).toBe(1002);
+    expect(await hostile([enc({ t: 'data', seg: 9, spans: [0, 16], z: deflateRawSync(Buffer.alloc(16)) })])).toBe(1002);
+    // A deflate bomb: 64 MiB of zeros claimed as 4 KiB of a segment costs at most those 4 KiB, then the link.
+    const bomb = deflateRawSync(Buffer.alloc(64 * 1024 * 1024));
+    expect(await hostile([enc({ t: 'seg', id: 1, size: 4096 }), enc({ t: 'data', seg: 1, spans: [0, 4096], z: bomb })])).toBe(1002);
+    // More memory than a peer may make the backend mirror is refused with an errno; the link stays.
+    const answers: unknown[] = [];
+    const closed = hostile([enc({ t: 'seg', id: 1, size: 2 ** 40 }), enc({ t: 'seg', id: 1, size: 4096 })], answers);
+    expect(await closed).toBe(1002); // the id refused once may not be handed over again
+    expect(answers).toContainEqual(expect.objectContaining({ t: 'refused', of: 'seg', code: 'ENOSPC' }));
+    expect(be.backend.child.exitCode).toBe(null);
+    await pattern(fe.dir);
+  });
+});
+
+describe('faults of a real network, through a proxy', () => {
+  let be: Remote;
+  let proxy: FaultProxy;
+  let fe: { dir: string; frontend: Proc };
+  let s: Screen;
+  beforeAll(async () => {
+    be = await startBackend('ws://127.0.0.1:0');
+    proxy = new FaultProxy(Number(new URL(be.url).port));
+    const port = await proxy.listen();
+    fe = startFrontend(`ws://127.0.0.1:${port}`, be.token, ['--frame-done-timeout', '1500', '--response-timeout', '600000']);
+    await fe.frontend.waitLine(/frontend ready/);
+    s = await open(join(fe.dir, 'dri', 'card0'));
+  });
+  afterAll(async () => {
+    s?.card.close();
+    proxy?.close();
+    await fe?.frontend.stop();
+    await be?.backend.stop();
+    for (const d of [fe?.dir, be?.dir]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('with 50 ms per chunk, flips keep completing', async () => {
+    proxy.delayMs = 50;
+    for (let i = 0; i < 5; i++) await flip(s);
+    proxy.delayMs = 0;
+  });
+
+  it('a stall: the flip is released by its frame-done timer, link-status goes Bad; after it, flips work', async () => {
+    const before = await timeouts(s);
+    proxy.stall();
+    await flip(s);
+    expect((await timeouts(s)) - before).toBe(1);
+    expect(await linkStatus(s)).toBe(LINK_STATUS.BAD);
+    proxy.resume();
+    for (let i = 0; i < 3; i++) await flip(s);
+  });
+
+  it('a cut unplugs the device (ENODEV, a zombie card0); the restored path brings card1', async () => {
+    proxy.cutLink();
+    await fe.frontend.waitLine(/backend lost .*card0 unplugged/);
+    await expect(s.card.pageFlip(s.out.crtcId, s.fbs[0]!, 99n)).rejects.toMatchObject({ code: 'ENODEV' });
+    proxy.restore();
+    await fe.frontend.waitLine(/frontend ready: .*card1/, 30_000);
+    s.card.close();
+    s = await open(join(fe.dir, 'dri', 'card1'));
+    await flip(s);
+  });
+});
