@@ -229,7 +229,7 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
       [this.fe(StoreField.FE_VERSION), String(chosen)],
       [this.fe(HOTPLUG_FEATURE), '1'],
     ];
-    const link = new BackendLink(chosen, this.granter, this.rings, parseBeAlloc(this.store.read(this.fe(StoreField.BE_ALLOC))) ? this.backendMemory : undefined);
+    const link = new BackendLink(chosen, this.granter, this.rings, parseBeAlloc(this.store.read(this.fe(StoreField.BE_ALLOC))) ? this.backendMemory : undefined, this.ch.hints);
     link.connectors = connectors;
     for (const c of connectors) {
       const seg = Segment.createFixed(this.granter.segmentId(), `pvdisplay-ring-${c.index}`, 2 * 4096);

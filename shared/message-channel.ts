@@ -4,10 +4,18 @@
 import type { EventEmitter } from 'node:events';
 import type { ChannelEvents, Message } from './channel.js';
 import type { ErrnoLike } from './errors.js';
+import type { Rect } from '../protocol/kms/blobs.js';
+
+/** What changed in a framebuffer (null: anywhere); `flip`: for its next PG_FLIP, else now (DIRTYFB). */
+export interface DamageHints {
+  damage(fbCookie: bigint, rects: readonly Rect[] | null, flip: boolean): void;
+}
 
 export interface MessageChannel extends EventEmitter<ChannelEvents> {
   readonly isOpen: boolean;
   /** Sends one message; the caller keeps its fds (they are duplicated where they must outlive the call). */
   send(msg: Message, fds?: number[], onSent?: () => void): void;
   close(err?: ErrnoLike): void;
+  /** Present on transports that copy bytes instead of sharing pages. */
+  readonly hints?: DamageHints;
 }

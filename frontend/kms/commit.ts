@@ -3,6 +3,7 @@
 // framebuffer on a lit CRTC a PG_FLIP whose frame-done event (or the frame-done timer) completes the commit.
 // Before anything is shown the commit waits for its fences (IN_FENCE_FD and fences imported onto the buffers);
 // its out-fences signal when it completes. The backend takes no part in fences: completion is frame done.
+import { decodeRects } from '../../protocol/kms/blobs.js';
 import { EVENT_TYPE, LINK_STATUS } from '../../protocol/kms/constants.js';
 import { asErrno, pvError } from '../../shared/errors.js';
 import { logger } from '../../shared/log.js';
@@ -211,7 +212,8 @@ function armFlip(dev: KmsDevice, crtc: Crtc, ev: CommitOptions['event'], outFenc
   crtc.pending = pending;
   crtc.flipTarget = crtc.plane.state.fb;
   crtc.vblank.awaiting++;
-  dev.backend.pageFlip(crtc.index, crtc.plane.state.fb!.cookie).catch((e: unknown) => {
+  const damage = crtc.plane.state.damage;
+  dev.backend.pageFlip(crtc.index, crtc.plane.state.fb!.cookie, damage ? decodeRects(damage.data) : undefined).catch((e: unknown) => {
     // As Linux: a failed PG_FLIP marks the connector disconnected and releases the event at once.
     log.warn(`PG_FLIP on connector ${crtc.index}: ${asErrno(e).message}`);
     dev.connectorOf(crtc).connected = false;

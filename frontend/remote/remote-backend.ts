@@ -17,7 +17,10 @@ import { EventChannel } from '../../shared/evtchn.js';
 import { asErrno, pvError } from '../../shared/errors.js';
 import { logger } from '../../shared/log.js';
 import * as native from '../../shared/native/index.js';
-import { Segment } from '../../shared/shm.js';
+import { PAGE, Segment } from '../../shared/shm.js';
+import { formatByFourcc } from '../../protocol/formats.js';
+import type { Rect } from '../../protocol/kms/blobs.js';
+import type { DamageHints } from '../../shared/message-channel.js';
 import { MirrorTable, type PageRun } from '../../shared/remote/mirror-table.js';
 import { RingKeys } from '../../shared/remote/ring-keys.js';
 import { changedSpans } from '../../shared/remote/span-diff.js';
@@ -25,6 +28,51 @@ import { WsChannel } from '../../shared/remote/ws-channel.js';
 import { FrontRingRelay } from './ring-relay.js';
 
 const log = logger('remote-backend');
+
+interface Dbuf {
+  runs: PageRun[];
+  /** As Linux computes a dumb buffer's (the backend reads rows this far apart). */
+  pitch: number;
+  dataOfs: number;
+}
+
+interface Fb {
+  dbuf: bigint;
+  width: number;
+  height: number;
+  /** Bytes per pixel; 0 for a format this side does not know (its clips are not used). */
+  cpp: number;
+}
+
+type ByteRange = [from: number, to: number];
+
+/** The rows of each rect (clamped to the fb) as byte ranges of the segment holding the dbuf at `base`. */
+function rectRanges(rects: readonly Rect[], fb: Fb, dbuf: Dbuf, base: number): ByteRange[] | null {
+  if (fb.cpp === 0) return null;
+  const pitch = dbuf.pitch || fb.width * fb.cpp;
+  const out: ByteRange[] = [];
+  for (const r of rects) {
+    const x1 = Math.max(0, r.x1);
+    const x2 = Math.min(fb.width, r.x2);
+    for (let y = Math.max(0, r.y1); y < Math.min(fb.height, r.y2) && x1 < x2; y++) {
+      const at = base + dbuf.dataOfs + y * pitch;
+      out.push([at + x1 * fb.cpp, at + x2 * fb.cpp]);
+    }
+  }
+  return out;
+}
+
+/** Sorted, with overlapping and touching ranges joined (so no byte is looked at or sent twice). */
+function mergeRanges(ranges: readonly ByteRange[]): ByteRange[] {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  const out: ByteRange[] = [];
+  for (const [from, to] of sorted) {
+    const last = out[out.length - 1];
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+    else out.push([from, to]);
+  }
+  return out;
+}
 
 export class RemoteBackendChannel extends WsChannel {
   readonly mirror = new MirrorTable();
@@ -36,10 +84,18 @@ export class RemoteBackendChannel extends WsChannel {
   private readonly relaysByEvt = new Map<number, FrontRingRelay>();
   private readonly ringSegments = new Set<number>();
   private keys: RingKeys | undefined;
-  private readonly dbufs = new Map<bigint, PageRun[]>();
-  private readonly fbs = new Map<bigint, bigint>();
-  /** dbufs whose changed bytes are queued already (made when the link has room, so once is enough). */
-  private readonly queued = new Set<bigint>();
+  private readonly dbufs = new Map<bigint, Dbuf>();
+  private readonly fbs = new Map<bigint, Fb>();
+  /**
+   * dbufs whose changed bytes are queued already, with the region to look at (null: all of it). The bytes are
+   * made when the link has room, so one entry serves every flip until then: the latest state, once.
+   */
+  private readonly queued = new Map<bigint, ByteRange[] | null>();
+  /** FB_DAMAGE_CLIPS of flips not sent yet, merged per fb (null: a flip without them). */
+  private readonly flipDamage = new Map<bigint, readonly Rect[] | null>();
+  /** The fb each connector's ring showed last (damage clips describe changes since the plane's last frame). */
+  private readonly shown = new Map<number, bigint>();
+  readonly hints: DamageHints = { damage: (fb, rects, flip) => this.onDamage(fb, rects, flip) };
   /** Segments the backend may write: the buffer of a GET_EDID in flight, by ring. */
   private readonly edidBuffers = new Map<number, Set<number>>();
 
@@ -147,7 +203,8 @@ export class RemoteBackendChannel extends WsChannel {
     switch (req?.kind) {
       case 'dbufCreate':
         try {
-          this.dbufs.set(req.dbufCookie, this.mirror.pagesOf(req.grefDirectory, pagesForSize(req.bufferSz)));
+          const runs = this.mirror.pagesOf(req.grefDirectory, pagesForSize(req.bufferSz));
+          this.dbufs.set(req.dbufCookie, { runs, pitch: Math.ceil((req.width * req.bpp) / 8), dataOfs: req.dataOfs });
         } catch (e) {
           log.debug(`dbuf ${req.dbufCookie}: pages not known here: ${asErrno(e).message}`);
         }
@@ -156,15 +213,25 @@ export class RemoteBackendChannel extends WsChannel {
         this.dbufs.delete(req.dbufCookie);
         break;
       case 'fbAttach':
-        this.fbs.set(req.fbCookie, req.dbufCookie);
+        this.fbs.set(req.fbCookie, { dbuf: req.dbufCookie, width: req.width, height: req.height, cpp: formatByFourcc(req.pixelFormat)?.cpp ?? 0 });
         break;
       case 'fbDetach':
         this.fbs.delete(req.fbCookie);
         break;
       case 'setConfig':
-      case 'pgFlip':
-        this.sendFramebuffer(req.fbCookie);
+        this.shown.set(port, req.fbCookie);
+        this.flipDamage.delete(req.fbCookie);
+        this.sendFramebuffer(req.fbCookie, null);
         break;
+      case 'pgFlip': {
+        const damage = this.flipDamage.get(req.fbCookie);
+        this.flipDamage.delete(req.fbCookie);
+        // Clips say what changed since the plane's last frame: the buffer's own changes only if that was this fb.
+        const same = this.shown.get(port) === req.fbCookie;
+        this.shown.set(port, req.fbCookie);
+        this.sendFramebuffer(req.fbCookie, same && damage ? damage : null);
+        break;
+      }
       case 'getEdid':
         try {
           this.edidBuffers.set(port, new Set(this.mirror.pagesOf(req.grefDirectory, pagesForSize(req.bufferSz)).map((r) => r.seg.id)));
@@ -178,19 +245,38 @@ export class RemoteBackendChannel extends WsChannel {
     this.post({ t: 'req', port, pkt });
   }
 
-  /** Queues the changed spans of the buffer behind `fbCookie`, made when the link has room (latest state). */
-  private sendFramebuffer(fbCookie: bigint): void {
-    const dbuf = this.fbs.get(fbCookie);
-    const runs = dbuf === undefined ? undefined : this.dbufs.get(dbuf);
-    if (dbuf === undefined || !runs || this.queued.has(dbuf)) return;
-    this.queued.add(dbuf);
+  private onDamage(fbCookie: bigint, rects: readonly Rect[] | null, flip: boolean): void {
+    if (!this.isOpen) return;
+    if (!flip) return this.sendFramebuffer(fbCookie, rects);
+    const prev = this.flipDamage.get(fbCookie);
+    this.flipDamage.set(fbCookie, rects === null || prev === null ? null : [...(prev ?? []), ...rects]);
+  }
+
+  /**
+   * Queues the changed spans of the buffer behind `fbCookie`, looked for within `rects` (null: everywhere), made
+   * when the link has room.
+   */
+  private sendFramebuffer(fbCookie: bigint, rects: readonly Rect[] | null): void {
+    const fb = this.fbs.get(fbCookie);
+    const dbuf = fb && this.dbufs.get(fb.dbuf);
+    if (!fb || !dbuf) return;
+    const ranges = rects && dbuf.runs.length === 1 ? rectRanges(rects, fb, dbuf, dbuf.runs[0]!.first * PAGE) : null;
+    if (this.queued.has(fb.dbuf)) {
+      const prev = this.queued.get(fb.dbuf)!;
+      this.queued.set(fb.dbuf, prev === null || ranges === null ? null : [...prev, ...ranges]);
+      return;
+    }
+    this.queued.set(fb.dbuf, ranges);
     this.postLater(async () => {
-      this.queued.delete(dbuf);
+      const region = this.queued.get(fb.dbuf) ?? null;
+      this.queued.delete(fb.dbuf);
       const out: Buffer[] = [];
-      for (const run of runs) {
+      for (const run of dbuf.runs) {
         const m = this.mirror.live(run);
         if (!m) continue;
-        const spans = changedSpans(m.seg.bytes, this.mirror.shadowOf(m), run.first * 4096, (run.first + run.count) * 4096);
+        const shadow = this.mirror.shadowOf(m);
+        const looked = region ?? [[run.first * PAGE, (run.first + run.count) * PAGE] as ByteRange];
+        const spans = mergeRanges(looked).flatMap(([from, to]) => changedSpans(m.seg.bytes, shadow, from, Math.min(to, m.seg.size)));
         if (spans.length > 0) out.push(...(await this.mirror.encode(m, spans)));
       }
       return out;

@@ -15,7 +15,11 @@ import { run, startPair, type Proc } from '../../cli/processes.js';
 import { Card } from '../../frontend/client/card.js';
 import { findOutput, type Output } from '../../frontend/client/output.js';
 import { XRGB8888 } from '../../protocol/formats.js';
-import { LINK_STATUS } from '../../protocol/kms/constants.js';
+import { ATOMIC_FLAGS, DRM_CLIENT_CAP, LINK_STATUS } from '../../protocol/kms/constants.js';
+import { encodeRects } from '../../protocol/kms/blobs.js';
+import { AtomicRequest, commitAtomic, propertyIds } from '../../frontend/client/atomic.js';
+import { adminCall } from '../../cli/admin-client.js';
+import { decodePng } from '../../shared/pixels/png.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { wanted, type Requirement } from '../helpers/requires.js';
 
@@ -300,5 +304,60 @@ describe('faults of a real network, through a proxy', () => {
     s.card.close();
     s = await open(join(fe.dir, 'dri', 'card1'));
     await flip(s);
+  });
+});
+
+describe('damage hints over the remote transport', () => {
+  let be: Remote;
+  let fe: { dir: string; frontend: Proc };
+  beforeAll(async () => {
+    be = await startBackend('ws://127.0.0.1:0');
+    fe = startFrontend(be.url, be.token);
+    await fe.frontend.waitLine(/frontend ready/);
+  });
+  afterAll(async () => {
+    await fe?.frontend.stop();
+    await be?.backend.stop();
+    for (const d of [fe?.dir, be?.dir]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('a flip of the shown fb sends only its FB_DAMAGE_CLIPS (as the kernel may); DIRTYFB sends its clips at once', async () => {
+    const card = Card.open(join(fe.dir, 'dri', 'card0'));
+    try {
+      await card.call('SET_CLIENT_CAP', { capability: DRM_CLIENT_CAP.ATOMIC, value: 1 });
+      const out = await findOutput(card, 0);
+      const { hdisplay: w, vdisplay: h } = out.mode;
+      const d = await card.createDumb(w, h, 32);
+      const map = await card.mapDumb(d.handle);
+      map.bytes.fill(0x40);
+      const fb = await card.addFb2(w, h, XRGB8888.fourcc, d.handle, d.pitch);
+      await card.setCrtc(out.crtcId, fb, 0, 0, [out.connector.connector_id], out.mode);
+      const planeId = (await card.call('MODE_GETPLANERESOURCES', {})).planes[0]!;
+      const names = await propertyIds(card, [planeId]);
+      const paint = (x: number, y: number) => map.bytes.fill(0xff, y * d.pitch + x * 4, y * d.pitch + (x + 8) * 4);
+      const shown = async (x: number, y: number) => {
+        const path = join(be.dir, `snap-${x}-${y}.png`);
+        await adminCall(join(be.dir, 'admin.sock'), { cmd: 'snapshot', connector: 0, path });
+        const png = decodePng(readFileSync(path));
+        return png.rgba[(y * png.width + x) * 4]!;
+      };
+      paint(2, 2);
+      paint(100, 100);
+      const clips = await card.call('MODE_CREATEPROPBLOB', { data: encodeRects([{ x1: 0, y1: 0, x2: 16, y2: 16 }]) });
+      await commitAtomic(card, new AtomicRequest(names).set(planeId, 'FB_ID', fb).set(planeId, 'FB_DAMAGE_CLIPS', clips.blob_id), ATOMIC_FLAGS.PAGE_FLIP_EVENT, 7n);
+      expect((await card.nextEvent(60_000)).userData).toBe(7n);
+      expect(await shown(2, 2)).toBe(0xff);
+      expect(await shown(100, 100)).toBe(0x40);
+      const clip = new Uint8Array(new Uint16Array([96, 96, 120, 104]).buffer);
+      await card.call('MODE_DIRTYFB', { fb_id: fb, flags: 0, color: 0, num_clips: 1, clips: clip });
+      // A flip whose clips exclude the dirty rect: its bytes can only have gone with DIRTYFB (and are in place
+      // before this flip's frame is done, being sent first).
+      const corner = await card.call('MODE_CREATEPROPBLOB', { data: encodeRects([{ x1: 0, y1: 0, x2: 1, y2: 1 }]) });
+      await commitAtomic(card, new AtomicRequest(names).set(planeId, 'FB_ID', fb).set(planeId, 'FB_DAMAGE_CLIPS', corner.blob_id), ATOMIC_FLAGS.PAGE_FLIP_EVENT, 8n);
+      expect((await card.nextEvent(60_000)).userData).toBe(8n);
+      expect(await shown(100, 100)).toBe(0xff);
+    } finally {
+      card.close();
+    }
   });
 });
