@@ -78,7 +78,7 @@ export class RemoteFrontendChannel extends WsChannel {
       }
       case 'grant':
       case 'ungrant':
-        this.track(msg);
+        this.mirror.track(msg);
         return this.deliver(msg);
       case 'evtchn':
         return this.bindChannel(msg.port);
@@ -135,15 +135,6 @@ export class RemoteFrontendChannel extends WsChannel {
     this.post({ t: 'refused', of, code: err.code, errno: err.errno, message: err.message.slice(0, 256) });
   }
 
-  private track(msg: Extract<ControlMessage, { t: 'grant' | 'ungrant' }>): void {
-    try {
-      if (msg.t === 'ungrant') return this.mirror.grants.remove(msg.gref, msg.count);
-      const m = this.mirror.get(msg.seg);
-      if (m) this.mirror.grants.add(msg, m.seg);
-    } catch {
-      // the peer refuses it with the same reason and tells the frontend
-    }
-  }
 
   private bindChannel(port: number): void {
     if (this.evtchns.has(port)) return this.refuse('evtchn', port, pvError('EEXIST', `event channel ${port} is bound already`));

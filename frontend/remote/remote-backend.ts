@@ -116,7 +116,7 @@ export class RemoteBackendChannel extends WsChannel {
         return this.post(msg);
       case 'grant':
       case 'ungrant':
-        this.track(msg);
+        this.mirror.track(msg);
         return this.post(msg);
       case 'evtchn':
         // [to backend, to frontend]: this side plays the backend's end, as EventChannel.bind does there.
@@ -141,16 +141,6 @@ export class RemoteBackendChannel extends WsChannel {
     }
   }
 
-  /** Keeps this side's grant map as the backend's: the frontend's own grants, so a refusal here is only logged. */
-  private track(msg: Extract<ControlMessage, { t: 'grant' | 'ungrant' }>): void {
-    try {
-      if (msg.t === 'ungrant') return this.mirror.grants.remove(msg.gref, msg.count);
-      const m = this.mirror.get(msg.seg);
-      if (m) this.mirror.grants.add(msg, m.seg);
-    } catch (e) {
-      log.debug(`${msg.t} ${msg.gref}: ${asErrno(e).message}`);
-    }
-  }
 
   /** The frontend's own memfd, mapped here to be read (a client may truncate it: the SIGBUS guard covers it). */
   private adopt(id: number, fd: number, size: number): void {

@@ -63,6 +63,20 @@ export class MirrorTable {
     return m.seg;
   }
 
+  /**
+   * Follows a grant or ungrant the peer's map also sees; one it refuses is ignored here (the map that matters
+   * answers it), so this table never holds more than the peer's.
+   */
+  track(msg: { t: 'grant'; gref: number; seg: number; page: number; count: number } | { t: 'ungrant'; gref: number; count: number }): void {
+    try {
+      if (msg.t === 'ungrant') return this.grants.remove(msg.gref, msg.count);
+      const m = this.segs.get(msg.seg);
+      if (m) this.grants.add(msg, m.seg);
+    } catch {
+      // refused there too
+    }
+  }
+
   /** The pages a page directory lists, as runs; throws EINVAL for a directory or ref that is not granted. */
   pagesOf(dirGref: number, pages: number): PageRun[] {
     const grefs = readPageDirectory((g) => this.grants.page(g), dirGref, pages);

@@ -74,6 +74,22 @@ function memfds(pid: number): Map<string, string> {
   return out;
 }
 
+/** A backend on ws://127.0.0.1 with one frontend, for a describe block; read them inside its tests. */
+function remotePair(): { be: Remote; fe: { dir: string; frontend: Proc } } {
+  const pair = {} as { be: Remote; fe: { dir: string; frontend: Proc } };
+  beforeAll(async () => {
+    pair.be = await startBackend('ws://127.0.0.1:0');
+    pair.fe = startFrontend(pair.be.url, pair.be.token);
+    await pair.fe.frontend.waitLine(/frontend ready/);
+  });
+  afterAll(async () => {
+    await pair.fe?.frontend.stop();
+    await pair.be?.backend.stop();
+    for (const d of [pair.fe?.dir, pair.be?.dir]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+  return pair;
+}
+
 interface Screen {
   card: Card;
   out: Output;
@@ -178,23 +194,12 @@ describe('frames over the remote transport equal those over shared memory', () =
 });
 
 describe('who may connect, and what a hostile peer gets', () => {
-  let be: Remote;
-  let fe: { dir: string; frontend: Proc };
-  beforeAll(async () => {
-    be = await startBackend('ws://127.0.0.1:0');
-    fe = startFrontend(be.url, be.token);
-    await fe.frontend.waitLine(/frontend ready/);
-  });
-  afterAll(async () => {
-    await fe?.frontend.stop();
-    await be?.backend.stop();
-    for (const d of [fe?.dir, be?.dir]) if (d) rmSync(d, { recursive: true, force: true });
-  });
+  const r = remotePair();
 
   /** The HTTP status of an upgrade with these headers, or 'open'. */
   const upgrade = (headers: Record<string, string>) =>
     new Promise<number | 'open'>((resolve) => {
-      const ws = new WebSocket(be.url, { headers });
+      const ws = new WebSocket(r.be.url, { headers });
       ws.on('unexpected-response', (req, res) => {
         resolve(res.statusCode ?? 0);
         req.destroy();
@@ -209,13 +214,13 @@ describe('who may connect, and what a hostile peer gets', () => {
   it('an upgrade without the token, or with a wrong one, is 401; with it, it opens', async () => {
     expect(await upgrade({})).toBe(401);
     expect(await upgrade({ authorization: 'Bearer wrong-token-of-some-length' })).toBe(401);
-    expect(await upgrade({ authorization: `Bearer ${be.token}x` })).toBe(401);
-    expect(await upgrade({ authorization: be.token })).toBe(401);
-    expect(await upgrade({ authorization: `Bearer ${be.token}` })).toBe('open');
+    expect(await upgrade({ authorization: `Bearer ${r.be.token}x` })).toBe(401);
+    expect(await upgrade({ authorization: r.be.token })).toBe(401);
+    expect(await upgrade({ authorization: `Bearer ${r.be.token}` })).toBe('open');
   });
 
   it('a frontend with a wrong token is refused and says so', async () => {
-    const bad = startFrontend(be.url, 'not-the-token-at-all');
+    const bad = startFrontend(r.be.url, 'not-the-token-at-all');
     try {
       expect(await bad.frontend.waitLine(/waiting for the backend/)).toMatch(/EACCES.*refused this token/);
       expect(existsSync(join(bad.dir, 'dri', 'card0'))).toBe(false);
@@ -228,7 +233,7 @@ describe('who may connect, and what a hostile peer gets', () => {
   /** Opens a link with the token, sends `frames`, and resolves with the close code the backend gave. */
   const hostile = (frames: (Buffer | string)[], answers: unknown[] = []) =>
     new Promise<number>((resolve) => {
-      const ws = new WebSocket(be.url, { headers: { authorization: `Bearer ${be.token}` } });
+      const ws = new WebSocket(r.be.url, { headers: { authorization: `Bearer ${r.be.token}` } });
       ws.on('open', () => {
         for (const f of frames) ws.send(f);
       });
@@ -253,8 +258,8 @@ describe('who may connect, and what a hostile peer gets', () => {
     const closed = hostile([enc({ t: 'seg', id: 1, size: 2 ** 40 }), enc({ t: 'seg', id: 1, size: 4096 })], answers);
     expect(await closed).toBe(1002); // the id refused once may not be handed over again
     expect(answers).toContainEqual(expect.objectContaining({ t: 'refused', of: 'seg', code: 'ENOSPC' }));
-    expect(be.backend.child.exitCode).toBe(null);
-    await pattern(fe.dir);
+    expect(r.be.backend.child.exitCode).toBe(null);
+    await pattern(r.fe.dir);
   });
 });
 
@@ -308,21 +313,10 @@ describe('faults of a real network, through a proxy', () => {
 });
 
 describe('damage hints over the remote transport', () => {
-  let be: Remote;
-  let fe: { dir: string; frontend: Proc };
-  beforeAll(async () => {
-    be = await startBackend('ws://127.0.0.1:0');
-    fe = startFrontend(be.url, be.token);
-    await fe.frontend.waitLine(/frontend ready/);
-  });
-  afterAll(async () => {
-    await fe?.frontend.stop();
-    await be?.backend.stop();
-    for (const d of [fe?.dir, be?.dir]) if (d) rmSync(d, { recursive: true, force: true });
-  });
+  const r = remotePair();
 
   it('a flip of the shown fb sends only its FB_DAMAGE_CLIPS (as the kernel may); DIRTYFB sends its clips at once', async () => {
-    const card = Card.open(join(fe.dir, 'dri', 'card0'));
+    const card = Card.open(join(r.fe.dir, 'dri', 'card0'));
     try {
       await card.call('SET_CLIENT_CAP', { capability: DRM_CLIENT_CAP.ATOMIC, value: 1 });
       const out = await findOutput(card, 0);
@@ -336,8 +330,8 @@ describe('damage hints over the remote transport', () => {
       const names = await propertyIds(card, [planeId]);
       const paint = (x: number, y: number) => map.bytes.fill(0xff, y * d.pitch + x * 4, y * d.pitch + (x + 8) * 4);
       const shown = async (x: number, y: number) => {
-        const path = join(be.dir, `snap-${x}-${y}.png`);
-        await adminCall(join(be.dir, 'admin.sock'), { cmd: 'snapshot', connector: 0, path });
+        const path = join(r.be.dir, `snap-${x}-${y}.png`);
+        await adminCall(join(r.be.dir, 'admin.sock'), { cmd: 'snapshot', connector: 0, path });
         const png = decodePng(readFileSync(path));
         return png.rgba[(y * png.width + x) * 4]!;
       };
