@@ -63,6 +63,9 @@ export abstract class WsChannel extends EventEmitter<ChannelEvents> implements M
   /** What a socket or handshake error means to the user. */
   protected linkError(e: NodeJS.ErrnoException): ErrnoLike {
     if (/Unexpected server response: 401/.test(e.message)) return pvError('EACCES', 'the backend refused this token');
+    // ws's own codes: a frame over the bound, or one that breaks the WebSocket framing.
+    if (e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return pvError('EMSGSIZE', `the peer sent a frame over ${MAX_REMOTE_MESSAGE} bytes`);
+    if (e.code?.startsWith('WS_ERR_')) return pvError('EPROTO', `the peer broke the WebSocket framing: ${e.message}`);
     return pvError(e.code && /^E[A-Z]+$/.test(e.code) ? e.code : 'ECONNRESET', `link: ${e.message}`);
   }
 

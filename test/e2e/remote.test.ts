@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import msgpack from 'msgpack-lite';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, startPair, type Proc } from '../../cli/processes.js';
 import { Card } from '../../frontend/client/card.js';
@@ -284,10 +284,12 @@ describe('faults of a real network, through a proxy', () => {
     for (const d of [fe?.dir, be?.dir]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
-  it('with 50 ms per chunk, flips keep completing', async () => {
+  it('with 50 ms per chunk and a 256 KiB/s cap, flips keep completing', async () => {
     proxy.delayMs = 50;
+    proxy.bytesPerSecond = 256 * 1024;
     for (let i = 0; i < 5; i++) await flip(s);
     proxy.delayMs = 0;
+    proxy.bytesPerSecond = 0;
   });
 
   it('a stall: the flip is released by its frame-done timer, link-status goes Bad; after it, flips work', async () => {
@@ -309,6 +311,34 @@ describe('faults of a real network, through a proxy', () => {
     s.card.close();
     s = await open(join(fe.dir, 'dri', 'card1'));
     await flip(s);
+  });
+});
+
+describe('a hostile remote backend', () => {
+  it('garbage, an unasked write into the frontend\'s memory and an oversized frame close the link; the frontend lives on', async () => {
+    const attacks: ((ws: WebSocket) => void)[] = [
+      (ws) => ws.send('not msgpack'),
+      (ws) => ws.send(msgpack.encode({ t: 'data', seg: 1, spans: [0, 8], z: deflateRawSync(Buffer.alloc(8, 0xff)) })),
+      (ws) => ws.send(msgpack.encode({ t: 'rsp', port: 1, pkt: Buffer.alloc(64) })),
+      (ws) => ws.send(Buffer.alloc(3 * 1024 * 1024)),
+    ];
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((r) => server.once('listening', r));
+    let n = 0;
+    server.on('connection', (ws) => attacks[n++ % attacks.length]!(ws));
+    const fe = startFrontend(`ws://127.0.0.1:${(server.address() as { port: number }).port}`, 'any-token-will-do-here');
+    try {
+      await fe.frontend.waitLine(/waiting for the backend.*not a msgpack map/, 30_000);
+      await fe.frontend.waitLine(/waiting for the backend.*EPROTO|waiting for the backend.*no GET_EDID buffer/, 30_000);
+      await fe.frontend.waitLine(/waiting for the backend.*no ring's/, 30_000);
+      await fe.frontend.waitLine(/waiting for the backend.*over 2097152 bytes/, 30_000);
+      expect(fe.frontend.child.exitCode).toBe(null);
+      expect(fe.frontend.lines.join('\n')).not.toMatch(/frontend ready|Error:|at .*\.js:\d+/);
+    } finally {
+      await fe.frontend.stop();
+      server.close();
+      rmSync(fe.dir, { recursive: true, force: true });
+    }
   });
 });
 

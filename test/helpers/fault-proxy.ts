@@ -1,5 +1,5 @@
 // A userspace TCP proxy a test puts between a remote frontend and its backend (netem is not available here): each
-// chunk can be held for a delay, both directions can stall (chunks wait until resumed), and the link can be cut
+// chunk can be held for a delay and as long as a bandwidth cap takes to carry it, both directions can stall (chunks wait until resumed), and the link can be cut
 // (every connection destroyed, new ones refused until restored).
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
@@ -9,6 +9,8 @@ export class FaultProxy {
   private readonly sockets = new Set<Socket>();
   private readonly held: (() => void)[] = [];
   delayMs = 0;
+  /** 0: no cap; else each chunk also waits as long as this rate takes to carry it. */
+  bytesPerSecond = 0;
   private stalled = false;
   private cut = false;
   /** Bytes forwarded from the frontend to the backend. */
@@ -45,7 +47,8 @@ export class FaultProxy {
     let chain = Promise.resolve();
     from.on('data', (chunk: Buffer) => {
       chain = chain.then(async () => {
-        if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+        const wait = this.delayMs + (this.bytesPerSecond > 0 ? (chunk.length * 1000) / this.bytesPerSecond : 0);
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         while (this.stalled) await new Promise<void>((r) => this.held.push(r));
         if (up) this.upstreamBytes += chunk.length;
         if (!to.destroyed) to.write(chunk);
