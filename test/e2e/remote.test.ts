@@ -11,7 +11,7 @@ import { deflateRawSync } from 'node:zlib';
 import msgpack from 'msgpack-lite';
 import WebSocket, { WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, startPair, type Proc } from '../../cli/processes.js';
+import { run, startPair, startRemotePair, type Proc, type RemotePair } from '../../cli/processes.js';
 import { Card } from '../../frontend/client/card.js';
 import { findOutput, type Output } from '../../frontend/client/output.js';
 import { XRGB8888 } from '../../protocol/formats.js';
@@ -20,7 +20,7 @@ import { encodeRects } from '../../protocol/kms/blobs.js';
 import { AtomicRequest, commitAtomic, propertyIds } from '../../frontend/client/atomic.js';
 import { adminCall } from '../../cli/admin-client.js';
 import { decodePng } from '../../shared/pixels/png.js';
-import { FaultProxy } from '../helpers/fault-proxy.js';
+import { FaultProxy } from '../../cli/fault-proxy.js';
 import { wanted, type Requirement } from '../helpers/requires.js';
 
 const OPENSSL: Requirement = { what: 'the openssl command', files: ['/usr/bin/openssl'], requireEnv: 'PVDISPLAY_REQUIRE_OPENSSL', install: 'apt-get install openssl' };
@@ -74,20 +74,16 @@ function memfds(pid: number): Map<string, string> {
   return out;
 }
 
-/** A backend on ws://127.0.0.1 with one frontend, for a describe block; read them inside its tests. */
-function remotePair(): { be: Remote; fe: { dir: string; frontend: Proc } } {
-  const pair = {} as { be: Remote; fe: { dir: string; frontend: Proc } };
+/** A backend on ws://127.0.0.1 with one remote frontend, for a describe block; `r.p` inside its tests. */
+function remotePair(o: Parameters<typeof startRemotePair>[0] = {}): { p: RemotePair } {
+  const r = {} as { p: RemotePair };
   beforeAll(async () => {
-    pair.be = await startBackend('ws://127.0.0.1:0');
-    pair.fe = startFrontend(pair.be.url, pair.be.token);
-    await pair.fe.frontend.waitLine(/frontend ready/);
+    r.p = await startRemotePair({ connectors: MODE, unpaced: true, crcLog: true, ...o });
   });
   afterAll(async () => {
-    await pair.fe?.frontend.stop();
-    await pair.be?.backend.stop();
-    for (const d of [pair.fe?.dir, pair.be?.dir]) if (d) rmSync(d, { recursive: true, force: true });
+    await r.p?.stop();
   });
-  return pair;
+  return r;
 }
 
 interface Screen {
@@ -199,7 +195,7 @@ describe('who may connect, and what a hostile peer gets', () => {
   /** The HTTP status of an upgrade with these headers, or 'open'. */
   const upgrade = (headers: Record<string, string>) =>
     new Promise<number | 'open'>((resolve) => {
-      const ws = new WebSocket(r.be.url, { headers });
+      const ws = new WebSocket(r.p.url, { headers });
       ws.on('unexpected-response', (req, res) => {
         resolve(res.statusCode ?? 0);
         req.destroy();
@@ -214,13 +210,13 @@ describe('who may connect, and what a hostile peer gets', () => {
   it('an upgrade without the token, or with a wrong one, is 401; with it, it opens', async () => {
     expect(await upgrade({})).toBe(401);
     expect(await upgrade({ authorization: 'Bearer wrong-token-of-some-length' })).toBe(401);
-    expect(await upgrade({ authorization: `Bearer ${r.be.token}x` })).toBe(401);
-    expect(await upgrade({ authorization: r.be.token })).toBe(401);
-    expect(await upgrade({ authorization: `Bearer ${r.be.token}` })).toBe('open');
+    expect(await upgrade({ authorization: `Bearer ${r.p.token}x` })).toBe(401);
+    expect(await upgrade({ authorization: r.p.token })).toBe(401);
+    expect(await upgrade({ authorization: `Bearer ${r.p.token}` })).toBe('open');
   });
 
   it('a frontend with a wrong token is refused and says so', async () => {
-    const bad = startFrontend(r.be.url, 'not-the-token-at-all');
+    const bad = startFrontend(r.p.url, 'not-the-token-at-all');
     try {
       expect(await bad.frontend.waitLine(/waiting for the backend/)).toMatch(/EACCES.*refused this token/);
       expect(existsSync(join(bad.dir, 'dri', 'card0'))).toBe(false);
@@ -233,7 +229,7 @@ describe('who may connect, and what a hostile peer gets', () => {
   /** Opens a link with the token, sends `frames`, and resolves with the close code the backend gave. */
   const hostile = (frames: (Buffer | string)[], answers: unknown[] = []) =>
     new Promise<number>((resolve) => {
-      const ws = new WebSocket(r.be.url, { headers: { authorization: `Bearer ${r.be.token}` } });
+      const ws = new WebSocket(r.p.url, { headers: { authorization: `Bearer ${r.p.token}` } });
       ws.on('open', () => {
         for (const f of frames) ws.send(f);
       });
@@ -258,30 +254,27 @@ describe('who may connect, and what a hostile peer gets', () => {
     const closed = hostile([enc({ t: 'seg', id: 1, size: 2 ** 40 }), enc({ t: 'seg', id: 1, size: 4096 })], answers);
     expect(await closed).toBe(1002); // the id refused once may not be handed over again
     expect(answers).toContainEqual(expect.objectContaining({ t: 'refused', of: 'seg', code: 'ENOSPC' }));
-    expect(r.be.backend.child.exitCode).toBe(null);
-    await pattern(r.fe.dir);
+    expect(r.p.backend.child.exitCode).toBe(null);
+    await pattern(r.p.dir);
   });
 });
 
 describe('faults of a real network, through a proxy', () => {
-  let be: Remote;
   let proxy: FaultProxy;
-  let fe: { dir: string; frontend: Proc };
   let s: Screen;
-  beforeAll(async () => {
-    be = await startBackend('ws://127.0.0.1:0');
-    proxy = new FaultProxy(Number(new URL(be.url).port));
-    const port = await proxy.listen();
-    fe = startFrontend(`ws://127.0.0.1:${port}`, be.token, ['--frame-done-timeout', '1500', '--response-timeout', '600000']);
-    await fe.frontend.waitLine(/frontend ready/);
-    s = await open(join(fe.dir, 'dri', 'card0'));
+  const r = remotePair({
+    frontendArgs: ['--frame-done-timeout', '1500', '--response-timeout', '600000'],
+    route: async (url) => {
+      proxy = new FaultProxy(Number(new URL(url).port));
+      return `ws://127.0.0.1:${await proxy.listen()}`;
+    },
   });
-  afterAll(async () => {
+  beforeAll(async () => {
+    s = await open(r.p.card);
+  });
+  afterAll(() => {
     s?.card.close();
     proxy?.close();
-    await fe?.frontend.stop();
-    await be?.backend.stop();
-    for (const d of [fe?.dir, be?.dir]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
   it('with 50 ms per chunk and a 256 KiB/s cap, flips keep completing', async () => {
@@ -304,12 +297,12 @@ describe('faults of a real network, through a proxy', () => {
 
   it('a cut unplugs the device (ENODEV, a zombie card0); the restored path brings card1', async () => {
     proxy.cutLink();
-    await fe.frontend.waitLine(/backend lost .*card0 unplugged/);
+    await r.p.frontend.waitLine(/backend lost .*card0 unplugged/);
     await expect(s.card.pageFlip(s.out.crtcId, s.fbs[0]!, 99n)).rejects.toMatchObject({ code: 'ENODEV' });
     proxy.restore();
-    await fe.frontend.waitLine(/frontend ready: .*card1/, 30_000);
+    await r.p.frontend.waitLine(/frontend ready: .*card1/, 30_000);
     s.card.close();
-    s = await open(join(fe.dir, 'dri', 'card1'));
+    s = await open(join(r.p.dir, 'dri', 'card1'));
     await flip(s);
   });
 });
@@ -346,7 +339,7 @@ describe('damage hints over the remote transport', () => {
   const r = remotePair();
 
   it('a flip of the shown fb sends only its FB_DAMAGE_CLIPS (as the kernel may); DIRTYFB sends its clips at once', async () => {
-    const card = Card.open(join(r.fe.dir, 'dri', 'card0'));
+    const card = Card.open(join(r.p.dir, 'dri', 'card0'));
     try {
       await card.call('SET_CLIENT_CAP', { capability: DRM_CLIENT_CAP.ATOMIC, value: 1 });
       const out = await findOutput(card, 0);
@@ -360,8 +353,8 @@ describe('damage hints over the remote transport', () => {
       const names = await propertyIds(card, [planeId]);
       const paint = (x: number, y: number) => map.bytes.fill(0xff, y * d.pitch + x * 4, y * d.pitch + (x + 8) * 4);
       const shown = async (x: number, y: number) => {
-        const path = join(r.be.dir, `snap-${x}-${y}.png`);
-        await adminCall(join(r.be.dir, 'admin.sock'), { cmd: 'snapshot', connector: 0, path });
+        const path = join(r.p.backendDir, `snap-${x}-${y}.png`);
+        await adminCall(join(r.p.backendDir, 'admin.sock'), { cmd: 'snapshot', connector: 0, path });
         const png = decodePng(readFileSync(path));
         return png.rgba[(y * png.width + x) * 4]!;
       };

@@ -1,6 +1,7 @@
-// A userspace TCP proxy a test puts between a remote frontend and its backend (netem is not available here): each
-// chunk can be held for a delay and as long as a bandwidth cap takes to carry it, both directions can stall (chunks wait until resumed), and the link can be cut
-// (every connection destroyed, new ones refused until restored).
+// A userspace TCP proxy a test or benchmark puts between a remote frontend and its backend (netem is not available
+// here): each chunk can be held for a delay and as long as a bandwidth cap takes to carry it, both directions can
+// stall (chunks wait until resumed), and the link can be cut (every connection destroyed, new ones refused until
+// restored). It counts the bytes it carries from the frontend.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 
