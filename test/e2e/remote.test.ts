@@ -13,6 +13,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, startPair, startRemotePair, type Proc, type RemotePair } from '../../cli/processes.js';
 import { Card } from '../../frontend/client/card.js';
+import * as native from '../../shared/native/index.js';
 import { findOutput, type Output } from '../../frontend/client/output.js';
 import { XRGB8888 } from '../../protocol/formats.js';
 import { ATOMIC_FLAGS, DRM_CLIENT_CAP, LINK_STATUS } from '../../protocol/kms/constants.js';
@@ -256,6 +257,38 @@ describe('who may connect, and what a hostile peer gets', () => {
     expect(answers).toContainEqual(expect.objectContaining({ t: 'refused', of: 'seg', code: 'ENOSPC' }));
     expect(r.p.backend.child.exitCode).toBe(null);
     await pattern(r.p.dir);
+  });
+});
+
+describe('a hostile client of a remote frontend', () => {
+  const r = remotePair();
+
+  it('a client that truncates a buffer the frontend reads for the link does not take the frontend down', async () => {
+    const card = Card.open(r.p.card);
+    try {
+      const out = await findOutput(card, 0);
+      const { hdisplay: w, vdisplay: h } = out.mode;
+      const fbs: number[] = [];
+      let victim = -1;
+      for (let i = 0; i < 2; i++) {
+        const d = await card.createDumb(w, h, 32);
+        const m = await card.mapDumbFd(d.handle);
+        if (i === 1) victim = m.fd;
+        else native.close(m.fd);
+        fbs.push(await card.addFb2(w, h, XRGB8888.fourcc, d.handle, d.pitch));
+      }
+      await card.setCrtc(out.crtcId, fbs[0]!, 0, 0, [out.connector.connector_id], out.mode);
+      native.truncate(victim, 0);
+      native.close(victim);
+      // The frontend compares the truncated pages with what it sent: its SIGBUS guard reads them as zeros.
+      await card.pageFlip(out.crtcId, fbs[1]!, 1n);
+      expect((await card.nextEvent(60_000)).userData).toBe(1n);
+      await card.pageFlip(out.crtcId, fbs[0]!, 2n);
+      expect((await card.nextEvent(60_000)).userData).toBe(2n);
+      expect(r.p.frontend.child.exitCode).toBe(null);
+    } finally {
+      card.close();
+    }
   });
 });
 
