@@ -24,6 +24,7 @@ import { MirrorTable } from '../../shared/remote/mirror-table.js';
 import { RingKeys } from '../../shared/remote/ring-keys.js';
 import { WsChannel } from '../../shared/remote/ws-channel.js';
 import { LIMITS } from '../limits.js';
+import { SEGMENTS_PER_PEER } from '../../shared/sharing.js';
 import { BackRingRelay } from './ring-relay.js';
 
 const log = logger('remote-frontend');
@@ -112,12 +113,23 @@ export class RemoteFrontendChannel extends WsChannel {
   private mirrorSegment(id: number, size: number): void {
     if (this.mirror.get(id) || this.refused.has(id)) throw pvError('EPROTO', `segment ${id} handed over twice`);
     let seg: Segment;
+    let peerFd = -1;
     try {
       if (!Number.isSafeInteger(size) || size <= 0 || size % PAGE !== 0) throw pvError('EINVAL', `segment ${id}: size ${size} is not a positive multiple of ${PAGE}`);
+      if (this.mirror.size >= SEGMENTS_PER_PEER) throw pvError('ENOSPC', `more than ${SEGMENTS_PER_PEER} segments`);
       this.budgets.mirrorPages.take(size / PAGE);
       try {
-        seg = Segment.create(id, 'pvdisplay-mirror', size);
+        // The peer gets the fd; this side keeps only a mapping (no fd per mirror, as the peer's Mapper does).
+        const fd = native.memfdCreate('pvdisplay-mirror', size, true);
+        try {
+          peerFd = native.dup(fd);
+          seg = Segment.adopt(id, fd, size); // closes fd once mapped; leaves it open when it throws
+        } catch (e) {
+          native.close(fd);
+          throw e;
+        }
       } catch (e) {
+        if (peerFd >= 0) native.close(peerFd);
         this.budgets.mirrorPages.give(size / PAGE);
         throw e;
       }
@@ -125,7 +137,7 @@ export class RemoteFrontendChannel extends WsChannel {
       return this.refuse('seg', id, asErrno(e));
     }
     this.mirror.add(seg);
-    this.deliver({ t: 'seg', id, size }, [native.dup(seg.fd)]);
+    this.deliver({ t: 'seg', id, size }, [peerFd]);
   }
 
   /** As the peer refuses a message: it had no effect, the frontend hears why and stays connected. */

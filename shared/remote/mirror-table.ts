@@ -45,6 +45,11 @@ export class MirrorTable {
     this.grants = new GrantMap(grantPages);
   }
 
+  /** Segments held. */
+  get size(): number {
+    return this.segs.size;
+  }
+
   get(id: number): Mirrored | undefined {
     return this.segs.get(id);
   }
