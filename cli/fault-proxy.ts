@@ -57,12 +57,15 @@ export class FaultProxy {
     });
   }
 
+  /** Nothing moves either way, and nothing more is read: the senders' socket buffers fill (TCP backpressure). */
   stall(): void {
     this.stalled = true;
+    for (const s of this.sockets) s.pause();
   }
 
   resume(): void {
     this.stalled = false;
+    for (const s of this.sockets) s.resume();
     for (const wake of this.held.splice(0)) wake();
   }
 

@@ -4,6 +4,7 @@
 // sends garbage is closed and the backend keeps serving; a cut link unplugs the device (card0 a zombie) and the
 // restored path brings card1; a stalled one costs frame-done timeouts and link-status Bad, never a hang.
 import { execFileSync } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ import { encodeRects } from '../../protocol/kms/blobs.js';
 import { AtomicRequest, commitAtomic, propertyIds } from '../../frontend/client/atomic.js';
 import { adminCall } from '../../cli/admin-client.js';
 import { decodePng } from '../../shared/pixels/png.js';
+import { frameCrc } from '../../shared/pixels/crc.js';
 import { FaultProxy } from '../../cli/fault-proxy.js';
 import { wanted, type Requirement } from '../helpers/requires.js';
 
@@ -326,6 +328,35 @@ describe('faults of a real network, through a proxy', () => {
     expect(await linkStatus(s)).toBe(LINK_STATUS.BAD);
     proxy.resume();
     for (let i = 0; i < 3; i++) await flip(s);
+  });
+
+  it('backpressure: a stalled link carries the latest state of a buffer, not every stale one', async () => {
+    // Twelve full redraws of a 1280x720 buffer with incompressible bytes while nothing moves: sending each would
+    // be 12 frames; what is queued is the buffer's latest state, so after the stall far fewer cross the link.
+    const d = await s.card.createDumb(1280, 720, 32);
+    const map = await s.card.mapDumb(d.handle);
+    const fb = await s.card.addFb2(1280, 720, XRGB8888.fourcc, d.handle, d.pitch);
+    const frame = 1280 * 720 * 4;
+    await flip(s);
+    const before = proxy.upstreamBytes;
+    proxy.stall();
+    for (let i = 0; i < 12; i++) {
+      randomFillSync(map.bytes);
+      await s.card.call('MODE_DIRTYFB', { fb_id: fb, flags: 0, color: 0, num_clips: 0, clips: null });
+    }
+    proxy.resume();
+    await flip(s); // its request leaves behind everything queued before it
+    const sent = proxy.upstreamBytes - before;
+    expect(sent).toBeGreaterThan(frame);
+    expect(sent).toBeLessThan(6 * frame);
+    // And what arrived is the latest state: showing the buffer now sends next to nothing, and its CRC is the client's.
+    const beforeShow = proxy.upstreamBytes;
+    await s.card.setCrtc(s.out.crtcId, fb, 0, 0, [s.out.connector.connector_id], s.out.mode);
+    expect(proxy.upstreamBytes - beforeShow).toBeLessThan(frame / 10);
+    const { hdisplay: w, vdisplay: h } = s.out.mode;
+    const snap = await adminCall<{ crc: number }>(r.p.admin, { cmd: 'snapshot', connector: 0, path: join(r.p.backendDir, 'latest.png') });
+    expect(snap.crc).toBe(frameCrc({ data: map.bytes, offset: 0, pitch: d.pitch, width: w, height: h, x: 0, y: 0, fourcc: XRGB8888.fourcc }));
+    await s.card.setCrtc(s.out.crtcId, s.fbs[0]!, 0, 0, [s.out.connector.connector_id], s.out.mode);
   });
 
   it('a cut unplugs the device (ENODEV, a zombie card0); the restored path brings card1', async () => {
