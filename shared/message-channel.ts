@@ -14,7 +14,7 @@ export interface DamageHints {
 export interface MessageChannel extends EventEmitter<ChannelEvents> {
   readonly isOpen: boolean;
   /** Sends one message; the caller keeps its fds (they are duplicated where they must outlive the call). */
-  send(msg: Message, fds?: number[], onSent?: () => void): void;
+  send(msg: Message, fds?: number[]): void;
   close(err?: ErrnoLike): void;
   /** Present on transports that copy bytes instead of sharing pages. */
   readonly hints?: DamageHints;

@@ -70,7 +70,7 @@ export abstract class WsChannel extends EventEmitter<ChannelEvents> implements M
   }
 
   /** A message from this side's channel user (fds are the caller's; subclasses stand in for them). */
-  abstract send(msg: Message, fds?: number[], onSent?: () => void): void;
+  abstract send(msg: Message, fds?: number[]): void;
 
   /** A validated message from the peer, handled before the next one is looked at. */
   protected abstract receive(msg: RemoteMessage): Promise<void> | void;
