@@ -170,6 +170,17 @@ describe('frames over the remote transport equal those over shared memory', () =
     }
   });
 
+  it('displif v1 and a --be-alloc backend: the same CRCs (a remote frontend allocates its own buffers)', async () => {
+    const pair = await startRemotePair({ connectors: MODE, unpaced: true, crcLog: true, backendArgs: ['--versions', '1', '--be-alloc'] });
+    try {
+      expect(await pair.frontend.waitLine(/frontend ready/)).toMatch(/displif v1/);
+      await pattern(pair.dir);
+      expect(await crcs(pair.backend, FRAMES)).toEqual(shared);
+    } finally {
+      await pair.stop();
+    }
+  });
+
   it.runIf(wanted(OPENSSL, 'remote transport over wss://'))('wss:// with a self-signed certificate: the same CRCs', async () => {
     const certDir = mkdtempSync(join(tmpdir(), 'pvd-cert-'));
     const cert = join(certDir, 'cert.pem');
