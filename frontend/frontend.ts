@@ -25,6 +25,8 @@ const log = logger('frontend');
 /** How often a frontend without a backend tries the control socket again. */
 const RECONNECT_MS = 100;
 const REFUSED_RETRY_MS = 2000;
+/** How a remote backend that is down or cut off looks (a refusal is anything else). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 export interface FrontendOptions {
   runtimeDir: string;
@@ -137,6 +139,7 @@ export class Frontend extends EventEmitter<FrontendEvents> {
         this.announce({ action: 'remove', devname: node.name }, node);
       }
       if (node) this.emit('lost', err, node);
+      else if (UNREACHABLE.has(err.code)) this.waiting(`cannot reach the backend: ${err.message}`);
       else this.waiting(`the backend refused this frontend: ${err.message}`);
       // A backend that refused us while connecting (no common version, bad config) is not retried in a hot loop.
       if (!this.closing) this.retry = setTimeout(() => this.connect(), node ? RECONNECT_MS : REFUSED_RETRY_MS);
