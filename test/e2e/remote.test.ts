@@ -231,6 +231,27 @@ describe('who may connect, and what a hostile peer gets', () => {
     expect(await upgrade({ authorization: `Bearer ${r.p.token}` })).toBe('open');
   });
 
+  it('plain ws:// off loopback is refused (backend and frontend) unless --insecure; wss:// needs its certificate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pvd-remote-refuse-'));
+    try {
+      const failed = async (args: string[]) => {
+        const p = run([...args, '--runtime-dir', dir]);
+        expect(await p.exited()).toEqual({ code: 1, signal: null });
+        return p.lines.join('\n');
+      };
+      expect(await failed(['backend', '--listen', 'ws://0.0.0.0:0'])).toMatch(/EACCES: plain ws:\/\/ on 0\.0\.0\.0 would send the token/);
+      expect(await failed(['frontend', '--backend', 'ws://10.1.2.3:7800', '--token', 'a-token-long-enough'])).toMatch(/EACCES: plain ws:\/\/ to 10\.1\.2\.3/);
+      expect(await failed(['backend', '--listen', 'wss://127.0.0.1:0'])).toMatch(/EINVAL: wss:\/\/ needs --tls-cert and --tls-key/);
+      expect(await failed(['backend', '--listen', 'ws://127.0.0.1:0', '--token', 'short'])).toMatch(/EINVAL: a token must be at least 16 characters/);
+      expect(existsSync(join(dir, 'backend.sock'))).toBe(false);
+      const insecure = run(['backend', '--runtime-dir', dir, '--listen', 'ws://0.0.0.0:0', '--insecure']);
+      expect(await insecure.waitLine(/remote frontends:/)).toMatch(/ws:\/\/0\.0\.0\.0:\d+/);
+      await insecure.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a frontend with a wrong token is refused and says so', async () => {
     const bad = startFrontend(r.p.url, 'not-the-token-at-all');
     try {
