@@ -14,7 +14,8 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fdCount, run, startPair, startRemotePair, type Proc, type RemotePair } from '../../cli/processes.js';
 import { Prng } from '../../fuzz/prng.js';
-import { hostileNumber, mutate, type Fields, type Value } from '../../fuzz/values.js';
+import { mutate } from '../../fuzz/values.js';
+import { RemoteLink, remoteTemplate, ringSetup } from '../../fuzz/remote.js';
 import { Card } from '../../frontend/client/card.js';
 import * as native from '../../shared/native/index.js';
 import { findOutput, type Output } from '../../frontend/client/output.js';
@@ -296,6 +297,7 @@ describe('who may connect, and what a hostile peer gets', () => {
   });
 });
 
+// The same inputs as the fuzzer's remote surface (fuzz/remote.ts), bounded and seeded.
 describe('a seeded storm of hostile messages from token holders', () => {
   const r = remotePair();
 
@@ -303,72 +305,20 @@ describe('a seeded storm of hostile messages from token holders', () => {
     const rng = new Prng(20261202);
     const backendPid = r.p.backend.child.pid!;
     const baseline = fdCount(backendPid);
-    const enc = (m: unknown) => msgpack.encode(m);
-    const ringKeys = (dir: string) => [[`${dir}/0/req-ring-ref`, '1'], [`${dir}/0/req-event-channel`, '1'], [`${dir}/0/evt-ring-ref`, '2'], [`${dir}/0/evt-event-channel`, '2'], [`${dir}/version`, '2']];
-    const template = (dir: string): Fields => {
-      const n = () => (rng.chance(0.7) ? rng.range(0, 8) : hostileNumber(rng));
-      switch (rng.int(10)) {
-        case 0:
-          return { t: 'seg', id: n(), size: rng.pick([4096, 8192, 4095, 0, 2 ** 40]) };
-        case 1:
-          return { t: 'grant', gref: n(), seg: n(), page: n(), count: n() };
-        case 2:
-          return { t: rng.pick(['ungrant', 'seg-close', 'evtchn', 'evtchn-close']), gref: n(), count: n(), id: n(), port: n() };
-        case 3:
-          return { t: 'txn', writes: ringKeys(dir) as Value[] };
-        case 4:
-          return { t: 'write', path: `${dir}/state`, value: rng.pick(['1', '3', '4', '5', '6', 'x']) };
-        case 5:
-        case 6: {
-          const pkt = rng.chance(0.3) ? rng.bytes(64) : Buffer.alloc(64);
-          pkt[2] = rng.int(8);
-          return { t: 'req', port: rng.chance(0.8) ? 1 : n(), pkt };
-        }
-        case 7:
-          return { t: 'data', seg: n(), spans: [rng.int(9000), rng.range(1, 5000)], z: rng.chance(0.5) ? deflateRawSync(rng.bytes(rng.int(5000))) : rng.bytes(64) };
-        case 8:
-          return { t: rng.pick(['rsp', 'evt', 'welcome', 'synced', 'refused']), port: n(), pkt: rng.bytes(64), n: n() };
-        default:
-          return { t: 'sync', n: n() };
-      }
-    };
     let handled = 0;
     let responses = 0;
     for (let conn = 0; conn < 48; conn++) {
-      const ws = new WebSocket(r.p.url, { headers: { authorization: `Bearer ${r.p.token}` } });
-      const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
-      ws.on('error', () => undefined);
-      let dirOf: (dir: string) => void = () => undefined;
-      const welcome = new Promise<string>((resolve) => (dirOf = resolve));
-      let synced: () => void = () => undefined;
-      ws.on('message', (data: Buffer) => {
-        const m = msgpack.decode(data) as { t?: string; domid?: number };
-        if (m.t === 'welcome') dirOf(`/local/domain/${m.domid}/device/vdispl/0`);
-        if (m.t === 'synced') synced();
-        if (m.t === 'rsp') responses++;
-      });
-      /** Sends, then waits until the backend handled it (its `synced`) or closed the link. */
-      const send = async (data: Buffer) => {
-        if (ws.readyState !== WebSocket.OPEN) return false;
-        ws.send(data);
-        ws.send(enc({ t: 'sync', n: 1 }));
-        const ok = await Promise.race([new Promise<boolean>((res) => (synced = () => res(true))), closed.then(() => false)]);
-        if (ok) handled++;
-        return ok;
-      };
-      await new Promise((resolve) => ws.on('open', resolve));
-      ws.send(enc({ t: 'hello', pid: 1 }));
-      const dir = await Promise.race([welcome, closed.then(() => '')]);
+      const link = new RemoteLink(r.p);
+      const dir = await link.dir;
       // Half the links set up a ring first, so that their requests reach the backend's ring server.
-      if (conn % 2 === 0) {
-        for (const m of [{ t: 'seg', id: 1, size: 8192 }, { t: 'grant', gref: 1, seg: 1, page: 0, count: 2 }, { t: 'evtchn', port: 1 }, { t: 'evtchn', port: 2 }, { t: 'txn', writes: ringKeys(dir) }, { t: 'write', path: `${dir}/state`, value: '3' }]) await send(enc(m));
-      }
+      if (conn % 2 === 0) for (const m of ringSetup(dir)) await link.send(msgpack.encode(m));
       for (let i = 0; i < 30; i++) {
-        const t = template(dir);
-        if (!(await send(rng.chance(0.05) ? rng.bytes(rng.int(300)) : enc(rng.chance(0.3) ? mutate(rng, t) : t)))) break;
+        const t = remoteTemplate(rng, dir);
+        if (!(await link.send(rng.chance(0.05) ? rng.bytes(rng.int(300)) : msgpack.encode(rng.chance(0.3) ? mutate(rng, t) : t)))) break;
       }
-      ws.close();
-      await closed;
+      await link.close();
+      handled += link.handled;
+      responses += link.responses;
     }
     // Deep enough to matter: many messages were handled, and ring requests were answered through the relay.
     expect(handled).toBeGreaterThan(150);
