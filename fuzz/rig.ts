@@ -1,5 +1,5 @@
 // The processes the fuzzer attacks and watches: a real backend + frontend pair (runtime dir A) with the honest
-// client flipping on its card0, and a second real frontend (runtime dir B) connected to the hostile-backend
+// client flipping on its card0 (the backend also listening on ws:// for the remote surface), and a second real frontend (runtime dir B) connected to the hostile-backend
 // surface's fake backend. Any of them exiting, or the honest client's flips stopping, is recorded as a failure.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { ROOT, fdCount, run, startPair, type Pair, type Proc } from '../cli/processes.js';
 import { Card } from '../frontend/client/card.js';
 import type { DeviceIds } from './device-node.js';
+import type { RemoteTarget } from './remote.js';
 
 export interface Usage {
   fds: number;
@@ -57,7 +58,7 @@ export class Rig {
 
   /** `startFakeBackend` listens on the given runtime dir's backend.sock before the second frontend starts. */
   static async start(startFakeBackend: (dir: string) => void): Promise<Rig> {
-    const pair = await startPair({ connectors: '640x480' });
+    const pair = await startPair({ connectors: '640x480', backendArgs: ['--listen', 'ws://127.0.0.1:0'] });
     const honest = runHonest(pair.card);
     await honest.waitLine(/honest client ready/, 30_000);
     const dirB = mkdtempSync(join(tmpdir(), 'pvd-fuzz-b-'));
@@ -65,6 +66,12 @@ export class Rig {
     const frontendB = run(['frontend', '--runtime-dir', dirB, '--response-timeout', '500', '--frame-done-timeout', '500']);
     await frontendB.waitLine(/frontend ready/, 30_000);
     return new Rig(pair, honest, dirB, frontendB);
+  }
+
+  /** Where the backend serves remote frontends, and its token (what the remote surface attacks). */
+  get remote(): RemoteTarget {
+    const line = (re: RegExp) => re.exec(this.pair.backend.lines.find((l) => re.test(l)) ?? '')?.[1] ?? '';
+    return { url: line(/^remote frontends: (\S+)/), token: line(/^token: (\S+)/) };
   }
 
   fail(what: string): void {

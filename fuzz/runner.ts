@@ -1,5 +1,5 @@
 // The fuzz runner, a library for `npm run fuzz` (fuzz/run.ts) and the bounded run in `npm test`: rotates the
-// three surfaces in batches against one rig while the honest client flips, probes each surface's peer after its
+// surfaces in batches against one rig while the honest client flips, probes each surface's peer after its
 // batch, measures fds and RSS of every process before and after (after a settle period), and records crashes and
 // hangs with the last inputs that led to them. After a failure the rig is rebuilt and the run goes on.
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,9 +8,10 @@ import { Rig, type Usage } from './rig.js';
 import { DeviceNodeSurface } from './device-node.js';
 import { ControlSurface } from './control.js';
 import { HostileBackendSurface } from './hostile-backend.js';
+import { RemoteSurface } from './remote.js';
 import type { Surface } from './surface.js';
 
-export const SURFACES = ['device-node', 'control', 'hostile-backend'] as const;
+export const SURFACES = ['device-node', 'control', 'hostile-backend', 'remote'] as const;
 export type SurfaceName = (typeof SURFACES)[number];
 
 export interface FuzzOptions {
@@ -60,7 +61,7 @@ export interface FuzzReport {
   clean: boolean;
 }
 
-const BATCH: Record<SurfaceName, number> = { 'device-node': 500, control: 200, 'hostile-backend': 20 };
+const BATCH: Record<SurfaceName, number> = { 'device-node': 500, control: 200, 'hostile-backend': 20, remote: 100 };
 const LAST_INPUTS = 20;
 
 function grew(before: number, after: number, slack: number): boolean {
@@ -89,6 +90,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       'device-node': new DeviceNodeSurface(prngs['device-node'], rig.pair.card, await rig.deviceIds()),
       control: new ControlSurface(prngs.control, `${rig.pair.dir}/backend.sock`),
       'hostile-backend': hostile!,
+      remote: new RemoteSurface(prngs.remote, rig.remote),
     };
     return { rig, surfaces };
   };
