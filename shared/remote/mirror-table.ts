@@ -3,7 +3,7 @@
 // mapping side keeps), and the `data` messages that carry bytes across: made from changed spans, deflated, and
 // applied on the other end into the same offsets. The sender keeps a shadow of what the peer holds.
 import { promisify } from 'node:util';
-import { deflateRaw, inflateRaw, constants as zlibConstants } from 'node:zlib';
+import { deflateRaw, inflateRawSync, constants as zlibConstants } from 'node:zlib';
 import msgpack from 'msgpack-lite';
 import { readPageDirectory } from '../../protocol/displif/page-directory.js';
 import { DATA_CHUNK, spanBytes, type DataMessage } from '../../protocol/bus/remote.js';
@@ -14,7 +14,6 @@ import { Budget } from '../budget.js';
 import { chunkSpans } from './span-diff.js';
 
 const deflate = promisify(deflateRaw);
-const inflate = promisify(inflateRaw);
 
 /** Pages first .. first+count-1 of one segment, in buffer order. */
 export interface PageRun {
@@ -135,20 +134,21 @@ export class MirrorTable {
   }
 
   /** Applies a peer's `data` to segment `m`: EPROTO when a span leaves the segment or the bytes do not match. */
-  async apply(m: Mirrored, msg: DataMessage): Promise<void> {
+  apply(m: Mirrored, msg: DataMessage): void {
     const total = spanBytes(msg.spans);
     for (let i = 0; i < msg.spans.length; i += 2) {
       if (msg.spans[i]! + msg.spans[i + 1]! > m.seg.size) throw pvError('EPROTO', `data span ${msg.spans[i]}+${msg.spans[i + 1]} leaves segment ${msg.seg} of ${m.seg.size} bytes`);
     }
     let raw: Buffer;
     try {
-      // The bound makes a deflate bomb cost no more than the spans it claims to fill.
-      raw = await inflate(msg.z, { maxOutputLength: Math.max(total, 1) });
+      // The bound makes a deflate bomb cost no more than the spans it claims to fill. Inflating at most DATA_CHUNK
+      // bytes takes a millisecond or two: done here, in order, rather than on the thread pool (whose threads'
+      // malloc arenas would grow this process for nothing).
+      raw = inflateRawSync(msg.z, { maxOutputLength: Math.max(total, 1) });
     } catch (e) {
       throw pvError('EPROTO', `data for segment ${msg.seg} does not inflate: ${(e as Error).message}`);
     }
     if (raw.length !== total) throw pvError('EPROTO', `data for segment ${msg.seg} inflates to ${raw.length} bytes, its spans name ${total}`);
-    if (this.segs.get(msg.seg) !== m) return; // closed while inflating
     let at = 0;
     for (let i = 0; i < msg.spans.length; i += 2) {
       const off = msg.spans[i]!;
