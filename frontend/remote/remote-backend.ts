@@ -20,8 +20,9 @@ import * as native from '../../shared/native/index.js';
 import { PAGE, Segment } from '../../shared/shm.js';
 import { formatByFourcc } from '../../protocol/formats.js';
 import type { Rect } from '../../protocol/kms/blobs.js';
+import { mergeRanges, rectRanges, type ByteRange, type Dbuf, type Fb } from './damage-ranges.js';
 import type { DamageHints } from '../../shared/message-channel.js';
-import { MirrorTable, type PageRun } from '../../shared/remote/mirror-table.js';
+import { MirrorTable } from '../../shared/remote/mirror-table.js';
 import { RingKeys } from '../../shared/remote/ring-keys.js';
 import { changedSpans } from '../../shared/remote/span-diff.js';
 import { WsChannel } from '../../shared/remote/ws-channel.js';
@@ -29,56 +30,10 @@ import { FrontRingRelay } from './ring-relay.js';
 
 const log = logger('remote-backend');
 
-interface Dbuf {
-  runs: PageRun[];
-  /** As Linux computes a dumb buffer's (the backend reads rows this far apart). */
-  pitch: number;
-  dataOfs: number;
-}
-
-interface Fb {
-  dbuf: bigint;
-  width: number;
-  height: number;
-  /** Bytes per pixel; 0 for a format this side does not know (its clips are not used). */
-  cpp: number;
-}
-
-type ByteRange = [from: number, to: number];
-
-/** The rows of each rect (clamped to the fb) as byte ranges of the segment holding the dbuf at `base`. */
-function rectRanges(rects: readonly Rect[], fb: Fb, dbuf: Dbuf, base: number): ByteRange[] | null {
-  if (fb.cpp === 0) return null;
-  const pitch = dbuf.pitch || fb.width * fb.cpp;
-  const out: ByteRange[] = [];
-  for (const r of rects) {
-    const x1 = Math.max(0, r.x1);
-    const x2 = Math.min(fb.width, r.x2);
-    for (let y = Math.max(0, r.y1); y < Math.min(fb.height, r.y2) && x1 < x2; y++) {
-      const at = base + dbuf.dataOfs + y * pitch;
-      out.push([at + x1 * fb.cpp, at + x2 * fb.cpp]);
-    }
-  }
-  return out;
-}
-
-/** Sorted, with overlapping and touching ranges joined (so no byte is looked at or sent twice). */
-function mergeRanges(ranges: readonly ByteRange[]): ByteRange[] {
-  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
-  const out: ByteRange[] = [];
-  for (const [from, to] of sorted) {
-    const last = out[out.length - 1];
-    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
-    else out.push([from, to]);
-  }
-  return out;
-}
-
 export class RemoteBackendChannel extends WsChannel {
   readonly mirror = new MirrorTable();
   /** Segments shared since the last sync: their content goes before it. */
   private readonly fresh = new Set<number>();
-  private readonly unmirrored = new Set<number>();
   private readonly evtchns = new Map<number, EventChannel>();
   private readonly relaysByReq = new Map<number, FrontRingRelay>();
   private readonly relaysByEvt = new Map<number, FrontRingRelay>();
@@ -111,7 +66,6 @@ export class RemoteBackendChannel extends WsChannel {
         return this.post({ t: 'seg', id: msg.id, size: msg.size });
       case 'seg-close':
         this.fresh.delete(msg.id);
-        this.unmirrored.delete(msg.id);
         this.mirror.remove(msg.id);
         return this.post(msg);
       case 'grant':
@@ -149,7 +103,6 @@ export class RemoteBackendChannel extends WsChannel {
       this.fresh.add(id);
     } catch (e) {
       // e.g. a client's buffer sealed against writes: its bytes cannot reach the backend.
-      this.unmirrored.add(id);
       log.warn(`segment ${id} cannot be mirrored: ${asErrno(e).message}`);
     }
   }
