@@ -1,5 +1,5 @@
 // What the KMS device needs from the backend: displif operations and frame-done notifications. The ring-based
-// link implements it; the device model depends only on this seam (so a remote transport can slot in later).
+// link implements it over either transport (shared memory, or a remote one whose channel takes the damage hints).
 import type { VblankGrid } from '../../protocol/bus/vblank-grid-keys.js';
 import type { Segment } from '../../shared/shm.js';
 import type { SetConfigRequest } from '../../protocol/displif/request.js';
