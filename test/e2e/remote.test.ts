@@ -8,7 +8,7 @@ import { randomFillSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import msgpack from 'msgpack-lite';
 import WebSocket, { WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -464,6 +464,27 @@ describe('a hostile remote backend', () => {
       await fe.frontend.stop();
       server.close();
       rmSync(fe.dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the backend\'s sinks over the remote transport', () => {
+  const r = remotePair();
+
+  it('a raw recording of a remote frontend\'s frames: every frame, each CRC that of its bytes', async () => {
+    const client = run(['pattern', '--runtime-dir', r.p.dir, '--frames', '0']);
+    try {
+      await client.waitLine(/^frames \d+/);
+      const dir = join(r.p.backendDir, 'rec');
+      const rec = run(['record', '--runtime-dir', r.p.backendDir, '-o', dir, '--frames', '10']);
+      expect(await rec.exited(), rec.lines.join('\n')).toEqual({ code: 0, signal: null });
+      const index = readFileSync(join(dir, 'index.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { offset: number; size: number; crc: number });
+      const raw = readFileSync(join(dir, 'frames.raw'));
+      expect(index.length).toBe(10);
+      for (const e of index) expect(crc32(raw.subarray(e.offset, e.offset + e.size))).toBe(e.crc);
+      expect(new Set(index.map((e) => e.crc)).size).toBeGreaterThan(1);
+    } finally {
+      await client.stop('SIGINT');
     }
   });
 });
