@@ -24,7 +24,6 @@ import { mergeRanges, rectRanges, type ByteRange, type Dbuf, type Fb } from './d
 import type { DamageHints } from '../../shared/message-channel.js';
 import { MirrorTable } from '../../shared/remote/mirror-table.js';
 import { RingKeys } from '../../shared/remote/ring-keys.js';
-import { changedSpans } from '../../shared/remote/span-diff.js';
 import { WsChannel } from '../../shared/remote/ws-channel.js';
 import { FrontRingRelay } from './ring-relay.js';
 
@@ -111,7 +110,7 @@ export class RemoteBackendChannel extends WsChannel {
     for (const id of this.fresh) {
       const m = this.mirror.get(id);
       if (!m || this.ringSegments.has(id)) continue;
-      this.postLater(() => (this.mirror.get(id) === m ? this.mirror.encode(m, changedSpans(m.seg.bytes, this.mirror.shadowOf(m), 0, m.seg.size)) : Promise.resolve([])));
+      this.postLater(() => (this.mirror.get(id) === m ? this.mirror.encode(m, this.mirror.changed(m, 0, m.seg.size)) : Promise.resolve([])));
     }
     this.fresh.clear();
   }
@@ -217,9 +216,8 @@ export class RemoteBackendChannel extends WsChannel {
       for (const run of dbuf.runs) {
         const m = this.mirror.live(run);
         if (!m) continue;
-        const shadow = this.mirror.shadowOf(m);
         const looked = region ?? [[run.first * PAGE, (run.first + run.count) * PAGE] as ByteRange];
-        const spans = mergeRanges(looked).flatMap(([from, to]) => changedSpans(m.seg.bytes, shadow, from, Math.min(to, m.seg.size)));
+        const spans = mergeRanges(looked).flatMap(([from, to]) => this.mirror.changed(m, from, Math.min(to, m.seg.size)));
         if (spans.length > 0) out.push(...(await this.mirror.encode(m, spans)));
       }
       return out;

@@ -11,7 +11,7 @@ import { GrantMap } from '../grants.js';
 import { PAGE, type Segment } from '../shm.js';
 import { pvError } from '../errors.js';
 import { Budget } from '../budget.js';
-import { chunkSpans } from './span-diff.js';
+import { changedSpans, chunkSpans } from './span-diff.js';
 
 const deflate = promisify(deflateRaw);
 
@@ -24,7 +24,7 @@ export interface PageRun {
 
 export interface Mirrored {
   seg: Segment;
-  /** What the peer holds of it, for senders (zeros until sent: a fresh memfd is zeros on both ends). */
+  /** What the peer holds of it, for senders (undefined: zeros, as a fresh memfd is on both ends). */
   shadow: Uint8Array | undefined;
 }
 
@@ -101,10 +101,14 @@ export class MirrorTable {
     return m?.seg === run.seg ? m : undefined;
   }
 
-  /** The shadow of a segment, made on first use. */
-  shadowOf(m: Mirrored): Uint8Array {
-    m.shadow ??= new Uint8Array(m.seg.size);
-    return m.shadow;
+  /**
+   * The changed spans of a segment within [from, to), against what the peer holds; the shadow is made only when
+   * something is to be sent (a buffer never drawn into costs no copy).
+   */
+  changed(m: Mirrored, from: number, to: number): number[] {
+    const spans = changedSpans(m.seg.bytes, m.shadow, from, to);
+    if (spans.length > 0) m.shadow ??= new Uint8Array(m.seg.size);
+    return spans;
   }
 
   /**

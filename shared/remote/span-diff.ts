@@ -9,10 +9,16 @@ function buf(a: Uint8Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
-/** Spans [offset, length, …] of `cur` within [from, to) that differ from `shadow`, adjacent ones merged. */
-export function changedSpans(cur: Uint8Array, shadow: Uint8Array, from: number, to: number): number[] {
+const ZERO = Buffer.alloc(PAGE);
+
+/**
+ * Spans [offset, length, …] of `cur` within [from, to) that differ from `shadow` (undefined: from zeros, what a
+ * fresh memfd holds on both ends, so a buffer that was never sent needs no shadow yet), adjacent ones merged.
+ */
+export function changedSpans(cur: Uint8Array, shadow: Uint8Array | undefined, from: number, to: number): number[] {
   const a = buf(cur);
-  const b = buf(shadow);
+  const b = shadow && buf(shadow);
+  const same = (x: number, end: number) => (b ? a.compare(b, x, end, x, end) : a.compare(ZERO, 0, end - x, x, end)) === 0;
   const out: number[] = [];
   const add = (off: number, len: number) => {
     const n = out.length;
@@ -21,10 +27,10 @@ export function changedSpans(cur: Uint8Array, shadow: Uint8Array, from: number, 
   };
   for (let p = from; p < to; p += PAGE) {
     const pEnd = Math.min(p + PAGE, to);
-    if (a.compare(b, p, pEnd, p, pEnd) === 0) continue;
+    if (same(p, pEnd)) continue;
     for (let x = p; x < pEnd; x += BLOCK) {
       const xEnd = Math.min(x + BLOCK, pEnd);
-      if (a.compare(b, x, xEnd, x, xEnd) !== 0) add(x, xEnd - x);
+      if (!same(x, xEnd)) add(x, xEnd - x);
     }
   }
   return out;

@@ -21,6 +21,8 @@ describe('changed spans', () => {
     expect(changedSpans(a, b, 0, a.length)).toEqual([4864, 512, 8960, 256]);
     // Only what lies in the range is looked at, and a range need not be page aligned.
     expect(changedSpans(a, b, 5100, 5300)).toEqual([5100, 200]);
+    // Without a shadow the reference is zeros.
+    expect(changedSpans(a, undefined, 0, a.length)).toEqual([4864, 512, 8960, 256]);
   });
 
   it('chunks hold at most the limit, a long span is split', () => {
@@ -48,10 +50,10 @@ describe('mirror tables', () => {
     to.add(seg(1, 8 * 4096));
     const src = from.get(1)!;
     for (let i = 0; i < src.seg.size; i += 7) src.seg.bytes[i] = i & 0xff;
-    const msgs = await from.encode(src, changedSpans(src.seg.bytes, from.shadowOf(src), 0, src.seg.size));
+    const msgs = await from.encode(src, from.changed(src, 0, src.seg.size));
     for (const m of msgs) to.apply(to.get(1)!, decoded(m));
     expect(Buffer.from(to.get(1)!.seg.bytes).equals(Buffer.from(src.seg.bytes))).toBe(true);
-    expect(changedSpans(src.seg.bytes, from.shadowOf(src), 0, src.seg.size)).toEqual([]);
+    expect(from.changed(src, 0, src.seg.size)).toEqual([]);
     expect(from.sent.rawBytes).toBe(src.seg.size);
   });
 
