@@ -9,7 +9,7 @@ import { LINK_STATUS } from '../../protocol/kms/constants.js';
 import { adminCall } from '../../cli/admin-client.js';
 import { frameCrc } from '../../shared/pixels/crc.js';
 import { FaultProxy } from '../../cli/fault-proxy.js';
-import { flip, linkStatus, open, remotePair, timeouts, type Screen } from '../helpers/remote.js';
+import { flip, linkStatus, open, remotePair, shownCrc, timeouts, type Screen } from '../helpers/remote.js';
 
 describe('faults of a real network, through a proxy', () => {
   let proxy: FaultProxy;
@@ -29,10 +29,18 @@ describe('faults of a real network, through a proxy', () => {
     proxy?.close();
   });
 
-  it('with 50 ms per chunk and a 256 KiB/s cap, flips keep completing', async () => {
+  it('with 50 ms per chunk and a 256 KiB/s cap, flips keep completing, each frame done only with its bytes in place', async () => {
     proxy.delayMs = 50;
     proxy.bytesPerSecond = 256 * 1024;
-    for (let i = 0; i < 5; i++) await flip(s);
+    const crc = async () => (await adminCall<{ crc: number }>(r.p.admin, { cmd: 'snapshot', connector: 0, path: join(r.p.backendDir, 'slow.png') })).crc;
+    for (let i = 0; i < 5; i++) {
+      // A new frame each time, with 16 KiB of incompressible bytes (well inside the frame-done timeout at this cap).
+      await flip(s, (px) => {
+        px.fill(i * 16);
+        randomFillSync(px.subarray(4096, 4096 + 16 * 1024));
+      });
+      expect(await crc()).toBe(shownCrc(s));
+    }
     proxy.delayMs = 0;
     proxy.bytesPerSecond = 0;
   });

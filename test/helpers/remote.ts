@@ -9,6 +9,7 @@ import { run, startRemotePair, type Proc, type RemotePair } from '../../cli/proc
 import { Card } from '../../frontend/client/card.js';
 import { findOutput, type Output } from '../../frontend/client/output.js';
 import { XRGB8888 } from '../../protocol/formats.js';
+import { frameCrc } from '../../shared/pixels/crc.js';
 import type { Requirement } from './requires.js';
 
 export const OPENSSL: Requirement = { what: 'the openssl command', files: ['/usr/bin/openssl'], requireEnv: 'PVDISPLAY_REQUIRE_OPENSSL', install: 'apt-get install openssl' };
@@ -78,27 +79,42 @@ export interface Screen {
   card: Card;
   out: Output;
   fbs: number[];
+  /** Each fb's pixels as the client maps them, and their pitch. */
+  maps: Uint8Array[];
+  pitch: number;
 }
 
 export async function open(path: string): Promise<Screen> {
   const card = Card.open(path);
   const out = await findOutput(card, 0);
   const fbs: number[] = [];
+  const maps: Uint8Array[] = [];
+  let pitch = 0;
   for (let i = 0; i < 2; i++) {
     const d = await card.createDumb(out.mode.hdisplay, out.mode.vdisplay, 32);
     const map = await card.mapDumb(d.handle);
     map.bytes.fill(0x40 * (i + 1));
+    maps.push(map.bytes);
+    pitch = d.pitch;
     fbs.push(await card.addFb2(out.mode.hdisplay, out.mode.vdisplay, XRGB8888.fourcc, d.handle, d.pitch));
   }
   await card.setCrtc(out.crtcId, fbs[0]!, 0, 0, [out.connector.connector_id], out.mode);
-  return { card, out, fbs };
+  return { card, out, fbs, maps, pitch };
 }
 
 let flips = 0;
-export async function flip(s: Screen): Promise<void> {
+/** Flips to the other fb, after `draw` (when given) drew into it; waits for the event. */
+export async function flip(s: Screen, draw?: (pixels: Uint8Array) => void): Promise<void> {
   const n = ++flips;
+  draw?.(s.maps[n % 2]!);
   await s.card.pageFlip(s.out.crtcId, s.fbs[n % 2]!, BigInt(n));
   expect((await s.card.nextEvent(60_000)).userData).toBe(BigInt(n));
+}
+
+/** The CRC of what the client drew into the fb it flipped to last, as the backend computes a frame's. */
+export function shownCrc(s: Screen): number {
+  const { hdisplay: width, vdisplay: height } = s.out.mode;
+  return frameCrc({ data: s.maps[flips % 2]!, offset: 0, pitch: s.pitch, width, height, x: 0, y: 0, fourcc: XRGB8888.fourcc });
 }
 
 export async function timeouts(s: Screen): Promise<number> {
