@@ -25,6 +25,8 @@ export const LIMITS = {
   backendBuffers: { perPeer: 256, total: 1024 },
   /** Store nodes a frontend's mirror may hold (values and paths are at most 4 KiB each). */
   storeKeysPerPeer: 2048,
+  /** Pages a remote frontend's mirrors hold (its buffers live in this process): 512 MiB each, 2 GiB in all. */
+  mirrorPages: { perPeer: 1 << 17, total: 1 << 19 },
   /** Event channels a frontend may bind (two fds each). */
   evtchnsPerPeer: 64,
   /** Flips a connector queues for its next vblanks; Linux keeps one in flight per CRTC. */
@@ -43,6 +45,13 @@ export class BackendBudgets {
   private readonly grants = new Budget('granted pages (all frontends)', LIMITS.grantPages.total);
   private readonly segments = new Budget('segments (all frontends)', LIMITS.segments.total);
   private readonly backendBuffers = new Budget('be-alloc buffers (all frontends)', LIMITS.backendBuffers.total);
+
+  private readonly mirrorPages = new Budget('mirrored pages (all frontends)', LIMITS.mirrorPages.total);
+
+  /** What the mirrors of one remote frontend may hold. */
+  mirrorsForPeer(): Budget {
+    return this.mirrorPages.child('mirrored pages', LIMITS.mirrorPages.perPeer);
+  }
 
   forPeer(): PeerBudgets {
     return {

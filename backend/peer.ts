@@ -11,7 +11,8 @@ import { XenbusState, parseState, stateName } from '../protocol/bus/xenbus-state
 import { buildEdid, parseEdid } from '../protocol/edid.js';
 import { HOTPLUG_FEATURE, connectedKey, edidGenerationKey } from '../protocol/bus/hotplug-keys.js';
 import { isProtocolVersion } from '../protocol/version.js';
-import type { Channel, Message } from '../shared/channel.js';
+import type { Message } from '../shared/channel.js';
+import { post, type MessageChannel } from '../shared/message-channel.js';
 import { asErrno, pvError, type ErrnoLike } from '../shared/errors.js';
 import { EventChannel } from '../shared/evtchn.js';
 import { logger } from '../shared/log.js';
@@ -67,7 +68,7 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
   private stallTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly ch: Channel,
+    private readonly ch: MessageChannel,
     readonly domid: number,
     private readonly config: BackendConfig,
     private readonly faults: FaultPlan,
@@ -99,7 +100,7 @@ export class FrontendPeer extends EventEmitter<PeerEvents> {
   /** Answers a hello: the toolstack's nodes and the welcome that names this frontend's domain. */
   private greet(): void {
     this.store.load(this.toolstackNodes());
-    if (!this.ch.post({ t: 'welcome', domid: this.domid, backendDomid: BACKEND_DOMID, dev: DEV_ID, store: this.store.snapshot() })) return;
+    if (!post(this.ch, { t: 'welcome', domid: this.domid, backendDomid: BACKEND_DOMID, dev: DEV_ID, store: this.store.snapshot() })) return;
     // libxenbe opens the device and waits once the frontend is Initialising.
     this.setState(XenbusState.InitWait);
   }

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { chmodSync } from 'node:fs';
-import { Listener, type Channel, type Message } from '../shared/channel.js';
+import { Listener, type Message } from '../shared/channel.js';
 import * as native from '../shared/native/index.js';
 import { parseControl, type ControlMessage } from '../protocol/bus/control.js';
 import { pvError } from '../shared/errors.js';
@@ -18,6 +18,9 @@ import type { Pipeline, ScannedFrame } from './display/pipeline.js';
 import { FaultPlan } from './faults/plan.js';
 import { BackendBudgets, LIMITS } from './limits.js';
 import { logger } from '../shared/log.js';
+import type { MessageChannel } from '../shared/message-channel.js';
+import { RemoteFrontendChannel } from './remote/remote-frontend.js';
+import { RemoteListener, type RemoteListenOptions } from './remote/remote-listener.js';
 
 const log = logger('server');
 
@@ -74,9 +77,10 @@ export interface ServerEvents {
 export class BackendServer extends EventEmitter<ServerEvents> {
   readonly socketPath: string;
   private listener: Listener | undefined;
+  private remote: RemoteListener | undefined;
   private readonly byDomid = new Map<number, FrontendPeer>();
   /** Connections that have not said hello yet. */
-  private readonly greeting = new Set<Channel>();
+  private readonly greeting = new Set<MessageChannel>();
   private readonly lastCrc = new Map<string, number | undefined>();
   private nextDomid = 1;
   readonly faults = new FaultPlan();
@@ -95,12 +99,20 @@ export class BackendServer extends EventEmitter<ServerEvents> {
     chmodSync(this.socketPath, 0o600);
   }
 
+  /** Also serves frontends on other hosts, over ws:// or wss:// with a token (see RemoteListener). */
+  async listenRemote(options: RemoteListenOptions): Promise<RemoteListener> {
+    const remote = new RemoteListener(options, (ws, from) => this.accept(new RemoteFrontendChannel(ws, { mirrorPages: this.budgets.mirrorsForPeer() }, from)));
+    await remote.listen();
+    this.remote = remote;
+    return remote;
+  }
+
   /**
    * A connection becomes a frontend at its hello, the first message it must send: only then is a domain id given
    * and the peer announced, so a probe (another backend checking whether this one runs: connect, close) or a
    * connection that opens with anything else costs nothing. Waiting connections count against the limit.
    */
-  private accept(ch: Channel): void {
+  private accept(ch: MessageChannel): void {
     if (this.byDomid.size + this.greeting.size >= LIMITS.frontends) {
       log.warn(`a frontend connected past the limit of ${LIMITS.frontends}: closed`);
       return ch.close();
@@ -130,7 +142,7 @@ export class BackendServer extends EventEmitter<ServerEvents> {
     ch.on('close', settle);
   }
 
-  private welcome(ch: Channel): void {
+  private welcome(ch: MessageChannel): void {
     const domid = this.nextDomid++;
     const peer = new FrontendPeer(ch, domid, this.config, this.faults, this.budgets.forPeer());
     this.byDomid.set(domid, peer);
@@ -212,6 +224,7 @@ export class BackendServer extends EventEmitter<ServerEvents> {
   close(): void {
     this.listener?.close();
     for (const ch of this.greeting) ch.close();
+    this.remote?.close();
     for (const p of this.byDomid.values()) p.close();
   }
 }

@@ -15,7 +15,8 @@ import { findOutput } from '../frontend/client/output.js';
 import { XRGB8888 } from '../protocol/formats.js';
 import * as native from '../shared/native/index.js';
 import { adminCall } from '../cli/admin-client.js';
-import { ROOT, startPair, type PairOptions } from '../cli/processes.js';
+import { ROOT, startPair, startRemotePair, type PairOptions } from '../cli/processes.js';
+import { spriteBytes } from './remote.js';
 import type { PeerStatus } from '../backend/server.js';
 import { summarise, type Summary } from './stats.js';
 import { pacedFlips, timerReference } from './paced.js';
@@ -30,16 +31,18 @@ function nowUs(): number {
   return Number(process.hrtime.bigint()) / 1000;
 }
 
-async function rawReference(count: number): Promise<Summary> {
+/** `ws`: the middle hop (frontend ↔ backend) is a WebSocket on loopback, as with the remote transport. */
+async function rawReference(count: number, ws = false): Promise<Summary> {
   const dir = mkdtempSync(join(tmpdir(), 'pvd-bench-raw-'));
   const hop = join(ROOT, 'dist/bench/raw-hop.js');
   const start = async (args: string[]) => {
     const child = spawn(process.execPath, [hop, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await once(createInterface({ input: child.stdout! }), 'line');
-    return child;
+    const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+    return { child, line };
   };
-  const echo = await start(['echo', join(dir, 'be.sock')]);
-  const relay = await start(['relay', join(dir, 'fe.sock'), join(dir, 'be.sock')]);
+  const echo = await start(ws ? ['ws-echo'] : ['echo', join(dir, 'be.sock')]);
+  const upstream = ws ? `ws://127.0.0.1:${echo.line.split(' ')[1]}` : join(dir, 'be.sock');
+  const relay = await start([ws ? 'ws-relay' : 'relay', join(dir, 'fe.sock'), upstream]);
   const fd = native.connect(join(dir, 'fe.sock'));
   let wake: () => void = () => undefined;
   const w = native.watch(fd, 'r', () => {
@@ -56,14 +59,15 @@ async function rawReference(count: number): Promise<Summary> {
   }
   w.close();
   native.close(fd);
-  echo.kill();
-  relay.kill();
+  echo.child.kill();
+  relay.child.kill();
   rmSync(dir, { recursive: true, force: true });
   return summarise(samples);
 }
 
-async function flipRoundTrip(count: number, opts: PairOptions): Promise<{ rt: Summary; copiedPerFrame: number }> {
-  const pair = await startPair({ connectors: `${W}x${H}`, unpaced: true, ...opts });
+/** `remote`: the frontend reaches the backend over ws:// on loopback (no shared memory). */
+async function flipRoundTrip(count: number, opts: PairOptions, remote = false): Promise<{ rt: Summary; copiedPerFrame: number }> {
+  const pair = await (remote ? startRemotePair : startPair)({ connectors: `${W}x${H}`, unpaced: true, ...opts });
   const card = Card.open(pair.card);
   try {
     const out = await findOutput(card, 0);
@@ -112,6 +116,10 @@ async function main(): Promise<void> {
   const timer = await timerReference(pacedCount);
   const paced = await pacedFlips(pacedCount);
   const vnc = await vncBytes(process.env.BENCH_QUICK ? 30 : 120);
+  const remoteCount = Math.min(FLIPS, 1000);
+  const rawWs = await rawReference(remoteCount, true);
+  const remoteFlip = await flipRoundTrip(remoteCount, { backendArgs: ['--no-crc'] }, true);
+  const sprite = await spriteBytes(process.env.BENCH_QUICK ? 60 : 300);
   const rows = [
     { name: 'raw IPC reference (client→fe→be→fe→client, no work)', ...raw, ratio: 1 },
     { name: 'flip round trip (CRC sink off)', ...flip.rt, ratio: flip.rt.p50 / raw.p50 },
@@ -119,6 +127,8 @@ async function main(): Promise<void> {
     { name: 'flip round trip (CRC sink on)', ...flipCrc.rt, ratio: flipCrc.rt.p50 / (raw.p50 + crcRef.p50) },
     { name: 'reference: 60 Hz timer wake-up lateness', ...timer, ratio: 1 },
     { name: 'paced 60 Hz flip: |Δt − Δseq·period|', ...paced.jitter, ratio: paced.jitter.p99 / Math.max(1, timer.p99) },
+    { name: 'reference: raw IPC with a ws:// hop (fe↔be over ws)', ...rawWs, ratio: 1 },
+    { name: 'remote flip round trip over ws:// (static frames)', ...remoteFlip.rt, ratio: remoteFlip.rt.p50 / rawWs.p50 },
   ];
   process.stdout.write('\n' + 'row'.padEnd(58) + 'p50 µs'.padStart(10) + 'p99 µs'.padStart(10) + 'ratio'.padStart(8) + '\n');
   for (const r of rows) {
@@ -128,6 +138,7 @@ async function main(): Promise<void> {
   process.stdout.write(`pixel bytes copied between client and backend per frame: ${flip.copiedPerFrame} (CRC off), ${flipCrc.copiedPerFrame} (CRC on)\n`);
   const share = (n: number) => `${Math.round(n)} bytes, ${((100 * n) / vnc.fullFrameRaw).toFixed(2)}% of a full frame`;
   process.stdout.write(`VNC, 64x64 sprite moving on a static ${W}x${H} screen, per update: Raw ${share(vnc.spriteRaw)}, Tight ${share(vnc.spriteTight)} (reference: one full frame over Raw, ${vnc.fullFrameRaw} bytes, same run)\n`);
+  process.stdout.write(`remote: bytes sent per frame for a 64x64 sprite moving on a static ${W}x${H} screen: ${Math.round(sprite.perFrame)} beside ${sprite.fullFrame} of a full frame (ratio ${(sprite.perFrame / sprite.fullFrame).toFixed(5)}, ${sprite.frames} frames)\n`);
   const results = {
     date: new Date().toISOString(),
     node: process.version,
@@ -149,6 +160,12 @@ async function main(): Promise<void> {
     vnc_sprite_update_tight_bytes: vnc.spriteTight,
     vnc_sprite_raw_vs_full_frame_ratio: vnc.spriteRaw / vnc.fullFrameRaw,
     vnc_sprite_tight_vs_full_frame_ratio: vnc.spriteTight / vnc.fullFrameRaw,
+    raw_reference_ws_hop_us: rawWs,
+    remote_flip_round_trip_us: remoteFlip.rt,
+    remote_flip_vs_raw_ws_p50_ratio: remoteFlip.rt.p50 / rawWs.p50,
+    remote_sprite_bytes_per_frame: sprite.perFrame,
+    remote_full_frame_bytes: sprite.fullFrame,
+    remote_sprite_vs_full_frame_ratio: sprite.perFrame / sprite.fullFrame,
   };
   writeFileSync(join(ROOT, 'bench/results.json'), JSON.stringify(results, null, 2) + '\n');
   process.stdout.write(`wrote bench/results.json\n`);

@@ -135,6 +135,49 @@ export async function startPair(o: PairOptions = {}): Promise<Pair> {
   };
 }
 
+export interface RemotePair extends Pair {
+  /** The backend's own runtime dir (the pair's `dir` is the frontend's, where dri/ is). */
+  backendDir: string;
+  /** Where the backend listens for remote frontends, and its token. */
+  url: string;
+  token: string;
+}
+
+/**
+ * A backend listening on ws://127.0.0.1 (or `listen`) and a frontend in another runtime dir that reaches it only
+ * over the network, at `route(url)` when given (a proxy in between), up to the point where dri/card0 serves.
+ */
+export async function startRemotePair(o: PairOptions & { listen?: string; route?: (url: string) => Promise<string> | string } = {}): Promise<RemotePair> {
+  const backendDir = mkdtempSync(join(tmpdir(), 'pvd-remote-be-'));
+  const dir = mkdtempSync(join(tmpdir(), 'pvd-remote-fe-'));
+  const backend = run([
+    'backend',
+    '--runtime-dir', backendDir,
+    '--connectors', o.connectors ?? '640x480',
+    '--listen', o.listen ?? 'ws://127.0.0.1:0',
+    ...(o.unpaced ? ['--unpaced'] : []),
+    ...(o.crcLog ? ['--crc-log'] : []),
+    ...(o.backendArgs ?? []),
+  ]);
+  let frontend: Proc | undefined;
+  const stop = async () => {
+    await frontend?.stop();
+    await backend.stop();
+    for (const d of [dir, backendDir]) rmSync(d, { recursive: true, force: true });
+  };
+  try {
+    const url = /remote frontends: (\S+)/.exec(await backend.waitLine(/remote frontends:/))![1]!;
+    const token = /token: (\S+)/.exec(await backend.waitLine(/^token:/))![1]!;
+    await backend.waitLine(/backend listening/);
+    frontend = run(['frontend', '--runtime-dir', dir, '--backend', o.route ? await o.route(url) : url, ...(o.frontendArgs ?? [])], { PVDISPLAY_TOKEN: token });
+    await frontend.waitLine(/frontend ready/);
+    return { dir, backendDir, url, token, card: join(dir, 'dri', 'card0'), admin: join(backendDir, 'admin.sock'), backend, frontend, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
 /** Open fds of a process, from /proc. */
 export function fdCount(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;

@@ -8,6 +8,8 @@ import type { Granter, Mapper } from '../shared/sharing.js';
 import { pvError } from '../shared/errors.js';
 import type { ConnectorConfig, DbufSpec, DisplayBackend, ScanoutConfig } from './kms/backend.js';
 import type { Outgoing, RingChannel } from './ring-channel.js';
+import type { Rect } from '../protocol/kms/blobs.js';
+import type { DamageHints } from '../shared/message-channel.js';
 
 function dbufCreate(spec: DbufSpec, grefDirectory: number, flags: number): Outgoing {
   return {
@@ -35,6 +37,8 @@ export class BackendLink implements DisplayBackend {
     private readonly channels: readonly RingChannel[],
     /** With be-alloc: what the backend granted us, where its buffers' pages are found. */
     private readonly backendMemory?: Mapper,
+    /** Where damage hints go (a transport that copies bytes); shared memory needs none. */
+    private readonly hints?: DamageHints,
   ) {}
 
   adoptSegment(fd: number, size: number): Segment {
@@ -163,8 +167,13 @@ export class BackendLink implements DisplayBackend {
     await this.ring(connector).call({ kind: 'setConfig', operation: Op.SET_CONFIG, ...cfg });
   }
 
-  async pageFlip(connector: number, fbCookie: bigint): Promise<void> {
+  async pageFlip(connector: number, fbCookie: bigint, damage?: readonly Rect[]): Promise<void> {
+    this.hints?.damage(fbCookie, damage ?? null, true);
     await this.ring(connector).call({ kind: 'pgFlip', operation: Op.PG_FLIP, fbCookie });
+  }
+
+  dirtyFb(fbCookie: bigint, clips: readonly Rect[] | null): void {
+    this.hints?.damage(fbCookie, clips, false);
   }
 
   /** v2 only: the connector's EDID, read through a shared buffer of XENDISPL_EDID_MAX_SIZE bytes. */

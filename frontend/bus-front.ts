@@ -10,7 +10,8 @@ import { FrontendStatsField, connectorKey, formatVersions, frontendDir, frontend
 import { HOTPLUG_FEATURE, connectedKey, parseHotplugKey } from '../protocol/bus/hotplug-keys.js';
 import { XenbusState, parseState, stateName } from '../protocol/bus/xenbus-state.js';
 import { chooseVersion, OFFERED_VERSIONS } from '../protocol/version.js';
-import { Channel, connectChannel, type Message } from '../shared/channel.js';
+import type { Message } from '../shared/channel.js';
+import { post, type MessageChannel } from '../shared/message-channel.js';
 import { asErrno, pvError, type ErrnoLike } from '../shared/errors.js';
 import { EventChannel } from '../shared/evtchn.js';
 import { logger } from '../shared/log.js';
@@ -40,7 +41,6 @@ export interface BusFrontEvents {
 }
 
 export class BusFront extends EventEmitter<BusFrontEvents> {
-  private readonly ch: Channel;
   private readonly store: Store;
   private readonly granter: Granter;
   /** What the backend shares with us: be-alloc buffers, kept as fds to hand to clients. */
@@ -57,12 +57,12 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
   domid = 0;
   private dev = 0;
 
+  /** `ch`: the control channel to the backend (backend.sock, or a remote transport). */
   constructor(
-    socketPath: string,
+    private readonly ch: MessageChannel,
     private readonly options: BusFrontOptions,
   ) {
     super();
-    this.ch = connectChannel(socketPath);
     this.store = new Store(this.ch);
     this.granter = new Granter(this.ch, options.responseTimeoutMs);
     this.ch.on('message', (m, fds) => this.onMessage(m, fds));
@@ -78,7 +78,7 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
    * the send fail and 'lost' fire at once: the owner's listeners must be in place by then, or it never retries.
    */
   start(): void {
-    this.ch.post({ t: 'hello', pid: process.pid });
+    post(this.ch, { t: 'hello', pid: process.pid });
   }
 
   get frontendState(): number {
@@ -245,7 +245,7 @@ export class BusFront extends EventEmitter<BusFrontEvents> {
       [this.fe(StoreField.FE_VERSION), String(chosen)],
       [this.fe(HOTPLUG_FEATURE), '1'],
     ];
-    const link = new BackendLink(chosen, this.granter, this.rings, parseBeAlloc(this.store.read(this.fe(StoreField.BE_ALLOC))) ? this.backendMemory : undefined);
+    const link = new BackendLink(chosen, this.granter, this.rings, parseBeAlloc(this.store.read(this.fe(StoreField.BE_ALLOC))) ? this.backendMemory : undefined, this.ch.hints);
     link.connectors = connectors;
     for (const c of connectors) {
       const seg = Segment.createFixed(this.granter.segmentId(), `pvdisplay-ring-${c.index}`, 2 * 4096);

@@ -10,6 +10,8 @@ import type { ErrnoLike } from '../shared/errors.js';
 import { asErrno } from '../shared/errors.js';
 import { logger } from '../shared/log.js';
 import { BusFront } from './bus-front.js';
+import { connectChannel } from '../shared/channel.js';
+import { connectRemote, type RemoteBackend } from './remote/connect.js';
 import { LINK_STATUS } from '../protocol/kms/constants.js';
 import type { BackendLink } from './backend-link.js';
 import { KmsDevice } from './kms/device.js';
@@ -23,6 +25,8 @@ const log = logger('frontend');
 /** How often a frontend without a backend tries the control socket again. */
 const RECONNECT_MS = 100;
 const REFUSED_RETRY_MS = 2000;
+/** How a remote backend that is down or cut off looks (a refusal is anything else). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 export interface FrontendOptions {
   runtimeDir: string;
@@ -33,6 +37,8 @@ export interface FrontendOptions {
   unplugPolicy: UnplugPolicy;
   /** What clients may make the device hold; DEFAULT_LIMITS unless a test or user narrows them. */
   limits: Limits;
+  /** A backend on another host (no shared memory) instead of the runtime dir's backend.sock. */
+  remote?: RemoteBackend;
 }
 
 export interface FrontendEvents {
@@ -84,7 +90,8 @@ export class Frontend extends EventEmitter<FrontendEvents> {
     if (this.closing) return;
     let bus: BusFront;
     try {
-      bus = new BusFront(join(this.options.runtimeDir, 'backend.sock'), { versions: this.options.versions, responseTimeoutMs: this.options.responseTimeoutMs });
+      const ch = this.options.remote ? connectRemote(this.options.remote) : connectChannel(join(this.options.runtimeDir, 'backend.sock'));
+      bus = new BusFront(ch, { versions: this.options.versions, responseTimeoutMs: this.options.responseTimeoutMs });
     } catch (e) {
       this.waiting(asErrno(e).code === 'ECONNREFUSED' ? 'nothing listens on backend.sock (a backend that died left it)' : asErrno(e).message);
       this.retry = setTimeout(() => this.connect(), RECONNECT_MS);
@@ -135,6 +142,7 @@ export class Frontend extends EventEmitter<FrontendEvents> {
       }
       if (node) this.emit('lost', err, node);
       else if (err.code === 'EPROTONOSUPPORT') return this.emit('failed', err);
+      else if (UNREACHABLE.has(err.code)) this.waiting(`cannot reach the backend: ${err.message}`);
       else this.waiting(`the backend refused this frontend: ${err.message}`);
       // A backend that refused us while connecting (bad config, past its limit) is not retried in a hot loop.
       if (!this.closing) this.retry = setTimeout(() => this.connect(), node ? RECONNECT_MS : REFUSED_RETRY_MS);

@@ -1,6 +1,7 @@
-// The processes the fuzzer attacks and watches: a real backend (serving its screens over VNC too) + frontend pair
-// (runtime dir A) with the honest client flipping on its card0, and a second real frontend (runtime dir B)
-// connected to the hostile-backend surface's fake backend. Any of them exiting, or the honest client's flips stopping, is recorded as a failure.
+// The processes the fuzzer attacks and watches: a real backend (serving its screens over VNC too, and listening on
+// ws:// for the remote surface) + frontend pair (runtime dir A) with the honest client flipping on its card0, and a
+// second real frontend (runtime dir B) connected to the hostile-backend surface's fake backend. Any of them
+// exiting, or the honest client's flips stopping, is recorded as a failure.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { ROOT, fdCount, run, startPair, type Pair, type Proc } from '../cli/proc
 import { Card } from '../frontend/client/card.js';
 import type { DeviceIds } from './device-node.js';
 import { INSPECTABLE, collectGarbage } from './gc.js';
+import type { RemoteTarget } from './remote.js';
 
 export interface Usage {
   fds: number;
@@ -66,7 +68,7 @@ export class Rig {
   /** `startFakeBackend` listens on the given runtime dir's backend.sock before the second frontend starts. */
   static async start(startFakeBackend: (dir: string) => void): Promise<Rig> {
     // Every process is inspectable (loopback, a free port) so that the JS heap can be read after a full collection.
-    const pair = await startPair({ connectors: '640x480', backendArgs: ['--vnc', '127.0.0.1:0'], env: INSPECTABLE });
+    const pair = await startPair({ connectors: '640x480', backendArgs: ['--vnc', '127.0.0.1:0', '--listen', 'ws://127.0.0.1:0'], env: INSPECTABLE });
     const vncPort = Number(/:(\d+) \(security/.exec(await pair.backend.waitLine(/^vnc: domain 1 connector 0 on /))![1]);
     const honest = runHonest(pair.card);
     await honest.waitLine(/honest client ready/, 30_000);
@@ -75,6 +77,12 @@ export class Rig {
     const frontendB = run(['frontend', '--runtime-dir', dirB, '--response-timeout', '500', '--frame-done-timeout', '500'], INSPECTABLE);
     await frontendB.waitLine(/frontend ready/, 30_000);
     return new Rig(pair, honest, dirB, frontendB, vncPort);
+  }
+
+  /** Where the backend serves remote frontends, and its token (what the remote surface attacks). */
+  get remote(): RemoteTarget {
+    const line = (re: RegExp) => re.exec(this.pair.backend.lines.find((l) => re.test(l)) ?? '')?.[1] ?? '';
+    return { url: line(/^remote frontends: (\S+)/), token: line(/^token: (\S+)/) };
   }
 
   fail(what: string): void {

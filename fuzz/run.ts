@@ -1,4 +1,4 @@
-// `npm run fuzz -- --seconds N [--seed S]`: the long fuzz run over the four attack surfaces; prints the seed, a
+// `npm run fuzz -- --seconds N [--seed S]`: the long fuzz run over the attack surfaces; prints the seed, a
 // progress line every few seconds and a summary; exits 1 on any crash, hang or leak. SIGINT / SIGTERM end the
 // run early with the summary so far.
 import { Command } from 'commander';

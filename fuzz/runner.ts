@@ -1,8 +1,8 @@
-// The fuzz runner, a library for `npm run fuzz` (fuzz/run.ts) and the bounded run in `npm test`: runs the four
+// The fuzz runner, a library for `npm run fuzz` (fuzz/run.ts) and the bounded run in `npm test`: runs the
 // surfaces at once against one rig, in rounds, while the honest client flips; after each round probes each
-// surface's peer, measures fds and RSS of every process (after a settle period), and records crashes and hangs
-// with the last inputs that led to them, blamed on the surface that attacks what failed. After a failure the rig
-// is rebuilt and the run goes on.
+// surface's peer, measures fds, JS heap and RSS of every process (after a settle period), and records crashes and
+// hangs with the last inputs that led to them, blamed on the surface that attacks what failed. After a failure the
+// rig is rebuilt and the run goes on.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Prng } from './prng.js';
 import { Rig, type Usage } from './rig.js';
@@ -10,9 +10,10 @@ import { DeviceNodeSurface } from './device-node.js';
 import { ControlSurface } from './control.js';
 import { HostileBackendSurface } from './hostile-backend.js';
 import { VncSurface } from './vnc.js';
+import { RemoteSurface } from './remote.js';
 import type { Surface } from './surface.js';
 
-export const SURFACES = ['device-node', 'control', 'hostile-backend', 'vnc'] as const;
+export const SURFACES = ['device-node', 'control', 'hostile-backend', 'vnc', 'remote'] as const;
 export type SurfaceName = (typeof SURFACES)[number];
 
 export interface FuzzOptions {
@@ -62,11 +63,11 @@ export interface FuzzReport {
   clean: boolean;
 }
 
-const BATCH: Record<SurfaceName, number> = { 'device-node': 500, control: 200, 'hostile-backend': 20, vnc: 200 };
+const BATCH: Record<SurfaceName, number> = { 'device-node': 500, control: 200, 'hostile-backend': 20, vnc: 200, remote: 100 };
 const WARM_UP: Partial<Record<SurfaceName, number>> = { vnc: 5 };
 const LAST_INPUTS = 20;
 const LONG_ROUND_MS = 15_000;
-const YIELD_EVERY: Record<SurfaceName, number> = { 'device-node': 32, control: 4, 'hostile-backend': 1, vnc: 4 };
+const YIELD_EVERY: Record<SurfaceName, number> = { 'device-node': 32, control: 4, 'hostile-backend': 1, vnc: 4, remote: 4 };
 
 function grew(before: number, after: number, slack: number): boolean {
   return after > before * 1.05 && after - before > slack;
@@ -97,6 +98,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       control: new ControlSurface(prngs.control, `${rig.pair.dir}/backend.sock`),
       'hostile-backend': hostile!,
       vnc: new VncSurface(prngs.vnc, rig.vncPort),
+      remote: new RemoteSurface(prngs.remote, rig.remote),
     };
     // Batches a surface runs before any baseline is taken: a VNC screen's clients make the backend hold their
     // bounded backlogs and encoders, and its heap grows to that working size once; that growth is not a leak.

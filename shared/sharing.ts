@@ -1,7 +1,7 @@
 // Sharing memory with the peer over the control channel: the granting side hands a segment's fd over and grants
 // its pages; the mapping side maps the segment and resolves grant refs to its pages. A `sync` barrier tells the
 // granter when the peer has seen everything, so that no ring request can name a ref the peer does not know yet.
-import type { Channel } from './channel.js';
+import type { MessageChannel } from './message-channel.js';
 import { Budget } from './budget.js';
 import { GRANT_PAGES_PER_PEER, GrantAllocator, GrantMap } from './grants.js';
 import { PAGE, Segment } from './shm.js';
@@ -17,7 +17,7 @@ export class Granter {
 
   /** `syncTimeoutMs`: a peer that does not answer a sync in time fails it with ETIMEDOUT (a stalled backend). */
   constructor(
-    private readonly ch: Channel,
+    private readonly ch: MessageChannel,
     private readonly syncTimeoutMs = 0,
   ) {}
 

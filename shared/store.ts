@@ -1,7 +1,7 @@
 // A mirrored XenStore: each side of the control channel keeps a copy; a write is applied locally and sent, and the
 // peer's writes arrive as change events, which is all a XenBus watch needs.
 import { EventEmitter } from 'node:events';
-import type { Channel } from './channel.js';
+import type { MessageChannel } from './message-channel.js';
 import type { StoreWrite } from '../protocol/bus/control.js';
 
 export interface StoreEvents {
@@ -12,7 +12,7 @@ export interface StoreEvents {
 export class Store extends EventEmitter<StoreEvents> {
   private readonly data = new Map<string, string>();
 
-  constructor(private readonly ch: Channel) {
+  constructor(private readonly ch: MessageChannel) {
     super();
   }
 

@@ -38,6 +38,11 @@ interface BackendOptions {
   beAlloc?: boolean;
   vnc?: string;
   vncPasswordFile?: string;
+  listen?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  token?: string;
+  insecure?: boolean;
 }
 
 export function register(program: Command): void {
@@ -55,6 +60,11 @@ export function register(program: Command): void {
     .option('--viewer-admin', 'also serve the admin API on the viewer (POST /api), with a token of its own, printed on start')
     .option('--vnc <[host:]port>', 'serve every screen over VNC (RFB 3.8), one port each from this one; host 127.0.0.1 unless given; port 0 picks free ones')
     .option('--vnc-password-file <path>', 'VNC authentication with the first line of this file (off loopback a random password is printed without it)')
+    .option('--listen <url>', 'also serve frontends on other hosts: ws://HOST:PORT (loopback) or wss://HOST:PORT with --tls-cert/--tls-key; prints the token they need')
+    .option('--tls-cert <file>', 'PEM certificate for a wss:// --listen')
+    .option('--tls-key <file>', 'PEM private key for a wss:// --listen')
+    .option('--token <token>', 'the token remote frontends must present (default: PVDISPLAY_TOKEN, else a random one)')
+    .option('--insecure', 'allow plain ws:// --listen on an address other than loopback')
     .action(async (o: BackendOptions) => {
       if (o.viewerAdmin && o.viewer === undefined) throw pvError('EINVAL', '--viewer-admin needs --viewer');
       const dir = ensureRuntimeDir(o.runtimeDir);
@@ -87,6 +97,10 @@ export function register(program: Command): void {
         });
         await admin.listen();
         server.start();
+        if (o.listen !== undefined) {
+          const remote = await server.listenRemote({ url: o.listen, token: o.token ?? process.env.PVDISPLAY_TOKEN, tlsCert: o.tlsCert, tlsKey: o.tlsKey, insecure: Boolean(o.insecure) });
+          process.stdout.write(`remote frontends: ${remote.url}\ntoken: ${remote.token}\n`);
+        }
       } catch (e) {
         vnc?.close();
         viewer?.close();

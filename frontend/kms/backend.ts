@@ -1,8 +1,9 @@
 // What the KMS device needs from the backend: displif operations and frame-done notifications. The ring-based
-// link implements it; the device model depends only on this seam (so a remote transport can slot in later).
+// link implements it over either transport (shared memory, or a remote one whose channel takes the damage hints).
 import type { VblankGrid } from '../../protocol/bus/vblank-grid-keys.js';
 import type { Segment } from '../../shared/shm.js';
 import type { SetConfigRequest } from '../../protocol/displif/request.js';
+import type { Rect } from '../../protocol/kms/blobs.js';
 
 export interface ConnectorConfig {
   index: number;
@@ -43,7 +44,13 @@ export interface DisplayBackend {
   detachFb(fbCookie: bigint): Promise<void>;
   /** null disables the connector (the all-zero SET_CONFIG). */
   setConfig(connector: number, config: ScanoutConfig | null): Promise<void>;
-  pageFlip(connector: number, fbCookie: bigint): Promise<void>;
+  /**
+   * `damage`: what changed in the fb since the plane's last frame (FB_DAMAGE_CLIPS), undefined when the client did
+   * not say. Shared memory needs no hint; a transport that copies bytes sends less with it.
+   */
+  pageFlip(connector: number, fbCookie: bigint, damage?: readonly Rect[]): Promise<void>;
+  /** DIRTYFB: the client changed these parts of the fb (null: anywhere in it), without a flip. */
+  dirtyFb(fbCookie: bigint, clips: readonly Rect[] | null): void;
   /** Called for every frame-done event of a connector, with the framebuffer cookie the event reports. */
   onFrameDone(listener: (connector: number, fbCookie: bigint) => void): void;
 }

@@ -5,6 +5,7 @@
 // its out-fences signal when it completes. The backend takes no part in fences: completion is frame done.
 // From the moment a commit takes its CRTCs until each one's update is on screen, every CRTC carries the commit's
 // pending-flip record (pending-flip.ts), which alone delivers the event and the out-fence.
+import { decodeRects } from '../../protocol/kms/blobs.js';
 import { LINK_STATUS } from '../../protocol/kms/constants.js';
 import { asErrno, pvError } from '../../shared/errors.js';
 import { logger } from '../../shared/log.js';
@@ -195,7 +196,8 @@ function pageFlip(dev: KmsDevice, flip: PendingFlip): void {
     dev.setLinkStatus(dev.connectorOf(crtc), LINK_STATUS.BAD);
     dev.onStats(crtc.index);
   });
-  dev.backend.pageFlip(crtc.index, fb.cookie).catch((e: unknown) => {
+  const damage = crtc.plane.state.damage;
+  dev.backend.pageFlip(crtc.index, fb.cookie, damage ? decodeRects(damage.data) : undefined).catch((e: unknown) => {
     // The event is released at once, as Linux does. Linux also marks the connector disconnected for its poll helper
     // to find, but here the backend reports the status itself (feature-hotplug) and still shows the connector: the
     // failure is a link failure (K-LS-02), link-status Bad with a uevent, until a good frame makes it Good again.

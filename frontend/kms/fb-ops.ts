@@ -1,6 +1,7 @@
 // Framebuffers: ADDFB / ADDFB2 with the kernel's checks in order (K-FB-02..17; LINEAR is the one modifier), RMFB
 // (another file's fb is ENOENT; an fb on screen turns its planes and CRTC off first), CLOSEFB (planes keep showing
 // it), GETFB / GETFB2 (a new handle each call, 0 for non-masters), DIRTYFB (a checked damage hint).
+import type { Rect } from '../../protocol/kms/blobs.js';
 import { ADDFB2, DIRTYFB, DRM_FORMAT_MOD_LINEAR, OBJECT_TYPE } from '../../protocol/kms/constants.js';
 import type { KmsArgs, KmsResult } from '../../protocol/kms/ops.js';
 import { formatByFourcc, formatForBppDepth } from '../../protocol/formats.js';
@@ -82,16 +83,26 @@ export async function closeFb(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_CL
 
 /**
  * MODE_DIRTYFB (master only; any file's fb): a null clip list with a count, or a list without one, is EINVAL, as
- * are an odd count with ANNOTATE_COPY and more than 256 clips. The backend reads whole frames, so nothing more.
+ * are an odd count with ANNOTATE_COPY and more than 256 clips. Shared memory needs nothing more; a transport that
+ * copies bytes (remote) sends the clips' bytes now, so front-buffer rendering shows there too.
  */
 export function dirtyFb(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_DIRTYFB'>): Record<string, never> {
   dev.requireMaster(file);
-  dev.objects.lookup<Framebuffer>(a.fb_id, OBJECT_TYPE.FB, 'framebuffer');
+  const fb = dev.objects.lookup<Framebuffer>(a.fb_id, OBJECT_TYPE.FB, 'framebuffer');
   if (!a.num_clips !== !a.clips) throw pvError('EINVAL', 'num_clips and clips_ptr must be both set or both zero');
   if (a.flags & DIRTYFB.ANNOTATE_COPY && a.num_clips % 2) throw pvError('EINVAL', 'ANNOTATE_COPY needs clips in pairs');
   if (a.num_clips > DIRTYFB.MAX_CLIPS) throw pvError('EINVAL', `more than ${DIRTYFB.MAX_CLIPS} clips`);
   if (a.clips && a.clips.length !== a.num_clips * 8) throw pvError('EINVAL', `clips must be ${a.num_clips} × 8 bytes`);
+  dev.backend.dirtyFb(fb.cookie, a.clips && clipRects(a.clips));
   return {};
+}
+
+/** drm_clip_rect (u16 x1, y1, x2, y2) as rects. */
+function clipRects(bytes: Uint8Array): Rect[] {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: Rect[] = [];
+  for (let o = 0; o + 8 <= bytes.length; o += 8) out.push({ x1: dv.getUint16(o, true), y1: dv.getUint16(o + 2, true), x2: dv.getUint16(o + 4, true), y2: dv.getUint16(o + 6, true) });
+  return out;
 }
 
 /** Turns off what shows the fb (planes, falling back to the whole CRTC, K-FB-21), then detaches it. */

@@ -75,7 +75,7 @@ export interface KmsOps {
   MODE_CLOSEFB: [{ fb_id: number; pad?: number }, Record<string, never>];
   /**
    * A damage hint. `num_clips` is the caller's count; `clips` its drm_clip_rect array (8 bytes each: x1, y1, x2, y2
-   * as u16) or null for a null clips_ptr. The backend reads the whole buffer each frame, so it changes nothing shown.
+   * as u16) or null for a null clips_ptr. Over shared memory it changes nothing shown; a remote frontend sends them.
    */
   MODE_DIRTYFB: [{ fb_id: number; flags: number; color: number; num_clips: number; clips: Uint8Array | null }, Record<string, never>];
   /** MODE_CURSOR / MODE_CURSOR2 (the same checks): there is no cursor plane. */
