@@ -48,9 +48,10 @@ export class Rig {
         this.crashed = true;
         if (label !== 'honest client') this.targetExited = true;
         if (!this.exitedLabel || this.exitedLabel === 'honest client') this.exitedLabel = label;
-        // The error a dying Node process printed says more than its last lines (the stack's closing brace).
-        const error = [...p.lines].reverse().find((l) => /^\w*Error\b|\bE[A-Z]{3,}\b/.test(l));
-        this.fail(`${label} exited (${e.signal ?? `code ${e.code}`}); ${error ? `error: ${error}` : `last output: ${p.lines.slice(-2).join(' | ')}`}`);
+        // What a dying Node process printed last: its error and the stack that says where it was thrown.
+        const error = p.lines.length - 1 - [...p.lines].reverse().findIndex((l) => /^\w*Error\b/.test(l));
+        const shown = error < p.lines.length ? p.lines.slice(Math.max(0, error - 6), error + 8) : p.lines.slice(-6);
+        this.fail(`${label} exited (${e.signal ?? `code ${e.code}`}); last output:\n      ${shown.join('\n      ')}`);
       });
     watch('backend', pair.backend);
     watch('frontend', pair.frontend);

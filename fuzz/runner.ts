@@ -26,6 +26,8 @@ export interface FuzzOptions {
   hangMs?: number;
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /** Only these surfaces attack (all when not given). */
+  only?: readonly SurfaceName[];
 }
 
 export interface Finding {
@@ -140,7 +142,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     ({ rig, surfaces } = await build());
   };
 
-  const wanted = (name: SurfaceName) => !(o.counts && reports[name].inputs >= o.counts[name]);
+  const wanted = (name: SurfaceName) => (!o.only || o.only.includes(name)) && !(o.counts && reports[name].inputs >= o.counts[name]);
   /**
    * The surfaces attack their own processes at the same time (the honest client flipping throughout); a round
    * lasts until each has had at least its batch, the faster ones going on meanwhile, so that each gets the
