@@ -3,14 +3,16 @@
 // framebuffer on a lit CRTC a PG_FLIP whose frame-done event (or the frame-done timer) completes the commit.
 // Before anything is shown the commit waits for its fences (IN_FENCE_FD and fences imported onto the buffers);
 // its out-fences signal when it completes. The backend takes no part in fences: completion is frame done.
-import { EVENT_TYPE, LINK_STATUS } from '../../protocol/kms/constants.js';
+// From the moment a commit takes its CRTCs until each one's update is on screen, every CRTC carries the commit's
+// pending-flip record (pending-flip.ts), which alone delivers the event and the out-fence.
+import { LINK_STATUS } from '../../protocol/kms/constants.js';
 import { asErrno, pvError } from '../../shared/errors.js';
 import { logger } from '../../shared/log.js';
 import type { CheckedCommit } from './check.js';
-import type { Crtc, PendingFlip } from './crtc.js';
+import type { Crtc } from './crtc.js';
 import type { KmsDevice } from './device.js';
-import type { DrmFile } from './file.js';
 import type { KmsState } from './props.js';
+import { PendingFlip, type FlipEvent } from './pending-flip.js';
 import type { ConnectorState, CrtcState, PlaneState } from './state.js';
 import { Fence, waitSignalled } from '../../shared/fence.js';
 import * as native from '../../shared/native/index.js';
@@ -19,7 +21,7 @@ const log = logger('commit');
 
 export interface CommitOptions {
   /** Who gets one FLIP_COMPLETE event per CRTC of the commit, with this user data. */
-  event?: { file: DrmFile; userData: bigint };
+  event?: FlipEvent;
   /** EBUSY instead of waiting when a CRTC still has a flip in flight. */
   nonblock: boolean;
 }
@@ -40,10 +42,9 @@ export interface CommitResult {
 }
 
 export async function commit(dev: KmsDevice, st: KmsState, checked: CheckedCommit, opts: CommitOptions): Promise<CommitResult> {
-  for (const crtc of checked.crtcs) {
-    if (!crtc.pending) continue;
-    if (opts.nonblock) throw pvError('EBUSY', `CRTC ${crtc.id} still has a flip in flight`);
-    await crtc.pending.done;
+  for (let busy = checked.crtcs.find((c) => c.flip); busy; busy = checked.crtcs.find((c) => c.flip)) {
+    if (opts.nonblock) throw pvError('EBUSY', `CRTC ${busy.id} still has a flip in flight`);
+    await busy.flip!.done;
   }
   const ev = opts.event;
   let reserved = 0;
@@ -53,34 +54,38 @@ export async function commit(dev: KmsDevice, st: KmsState, checked: CheckedCommi
     for (; reserved > 0; reserved--) ev!.file.unreserveEvent();
     throw e;
   }
+  const flips = checked.crtcs.map((crtc) => (crtc.flip = new PendingFlip(dev, crtc, ev, st.outFences.has(crtc) ? Fence.create() : undefined)));
   const outFences = new Map<Crtc, Fence>();
-  for (const crtc of checked.crtcs) if (st.outFences.has(crtc)) outFences.set(crtc, Fence.create());
-  const waits = fencesOf(st);
-  if (waits.length === 0) {
-    await apply(dev, st, checked, ev, outFences);
-  } else if (!opts.nonblock) {
-    if (!(await waitAll(waits, dev.options.fenceTimeoutMs))) {
-      if (ev) for (const _ of checked.crtcs) ev.file.unreserveEvent();
-      for (const f of outFences.values()) f.signal();
-      throw pvError('ETIMEDOUT', `a fence did not signal within ${dev.options.fenceTimeoutMs} ms; nothing was changed`);
-    }
-    await apply(dev, st, checked, ev, outFences);
-  } else {
-    // A non-blocking commit returns now; its CRTCs stay busy until its fences signal and it is applied.
-    const gate = hold(checked.crtcs);
-    void waitAll(waits, dev.options.fenceTimeoutMs).then(async (ok) => {
-      gate();
-      if (ok) return apply(dev, st, checked, ev, outFences).catch((e: unknown) => log.warn(`commit after fences: ${asErrno(e).message}`));
-      // Reported, never hung on: the update is dropped, its events and out-fences are released.
-      for (const crtc of checked.crtcs) {
-        crtc.fenceTimeouts++;
-        log.warn(`CRTC ${crtc.id}: a fence did not signal within ${dev.options.fenceTimeoutMs} ms; update dropped`);
-        if (ev) dev.sendVblankEvent(ev.file, EVENT_TYPE.FLIP_COMPLETE, ev.userData, crtc, crtc.vblank.count, now());
-        outFences.get(crtc)?.signal();
+  for (const f of flips) if (f.outFence) outFences.set(f.crtc, f.outFence);
+  try {
+    const waits = fencesOf(st);
+    if (waits.length === 0) {
+      await apply(dev, st, checked, flips);
+    } else if (!opts.nonblock) {
+      if (!(await waitAll(waits, dev.options.fenceTimeoutMs))) {
+        for (const f of flips) f.abort();
+        throw pvError('ETIMEDOUT', `a fence did not signal within ${dev.options.fenceTimeoutMs} ms; nothing was changed`);
       }
-    });
+      await apply(dev, st, checked, flips);
+    } else {
+      // A non-blocking commit returns now; its CRTCs stay busy until its fences signal and it is applied.
+      void waitAll(waits, dev.options.fenceTimeoutMs).then(async (ok) => {
+        if (ok) return apply(dev, st, checked, flips).catch((e: unknown) => log.warn(`commit after fences: ${asErrno(e).message}`));
+        // Reported, never hung on: the update is dropped, its events and out-fences are released.
+        for (const f of flips) {
+          f.crtc.fenceTimeouts++;
+          log.warn(`CRTC ${f.crtc.id}: a fence did not signal within ${dev.options.fenceTimeoutMs} ms; update dropped`);
+          f.complete(f.crtc.vblank.count, now());
+        }
+      });
+      return { outFences };
+    }
+  } catch (e) {
+    // The caller never sees these fences: nobody else will close them.
+    for (const f of outFences.values()) f.close();
+    throw e;
   }
-  if (!opts.nonblock) for (const crtc of checked.crtcs) await crtc.pending?.done;
+  if (!opts.nonblock) await Promise.all(flips.map((f) => f.done));
   return { outFences };
 }
 
@@ -100,19 +105,7 @@ async function waitAll(fds: number[], timeoutMs: number): Promise<boolean> {
   }
 }
 
-/** Marks CRTCs busy as if a flip were in flight; returns the release. */
-function hold(crtcs: Crtc[]): () => void {
-  let release: () => void = () => undefined;
-  const done = new Promise<void>((r) => (release = r));
-  const gate: PendingFlip = { done, complete: () => undefined };
-  for (const c of crtcs) c.pending = gate;
-  return () => {
-    for (const c of crtcs) if (c.pending === gate) c.pending = null;
-    release();
-  };
-}
-
-async function apply(dev: KmsDevice, st: KmsState, checked: CheckedCommit, ev: CommitOptions['event'], outFences: Map<Crtc, Fence>): Promise<void> {
+async function apply(dev: KmsDevice, st: KmsState, checked: CheckedCommit, flips: PendingFlip[]): Promise<void> {
   const saved = new Map<Crtc, Saved>();
   for (const crtc of checked.crtcs) {
     const conn = dev.connectorOf(crtc);
@@ -121,24 +114,20 @@ async function apply(dev: KmsDevice, st: KmsState, checked: CheckedCommit, ev: C
   for (const [c, s] of st.crtcs) c.state = s;
   for (const [p, s] of st.planes) p.state = s;
   for (const [k, s] of st.connectors) k.state = s;
-  const deliverNow = (crtc: Crtc) => {
-    if (ev) dev.sendVblankEvent(ev.file, EVENT_TYPE.FLIP_COMPLETE, ev.userData, crtc, crtc.vblank.count, crtc.vblank.on ? crtc.vblank.timestampNs || now() : now());
-    outFences.get(crtc)?.signal();
-  };
-  for (let i = 0; i < checked.crtcs.length; i++) {
-    const crtc = checked.crtcs[i]!;
+  for (let i = 0; i < flips.length; i++) {
+    const flip = flips[i]!;
+    const crtc = flip.crtc;
     const old = saved.get(crtc)!;
     try {
-      const flipped = await program(dev, crtc, old, checked.modeset.has(crtc));
-      if (flipped) armFlip(dev, crtc, ev, outFences.get(crtc));
-      else deliverNow(crtc);
+      if (await program(dev, crtc, old, checked.modeset.has(crtc))) pageFlip(dev, flip);
+      else flip.complete(crtc.vblank.count, crtc.vblank.on ? crtc.vblank.timestampNs || now() : now());
     } catch (e) {
-      // The backend refused: this CRTC keeps its old state; events not yet sent are given back.
+      // The backend refused: this CRTC keeps its old state; the events not yet sent are given back.
       crtc.state = old.crtc;
       crtc.plane.state = old.plane;
       dev.connectorOf(crtc).state = old.connector;
-      if (ev) for (let j = i; j < checked.crtcs.length; j++) ev.file.unreserveEvent();
-      for (const f of outFences.values()) f.signal();
+      for (let j = i; j < flips.length; j++) flips[j]!.abort();
+      for (const f of flips) f.outFence?.signal();
       throw e;
     } finally {
       dev.retireScanout();
@@ -177,44 +166,25 @@ async function program(dev: KmsDevice, crtc: Crtc, old: Saved, modeset: boolean)
   return p !== old.plane;
 }
 
-/** PG_FLIP with its frame-done timer: whichever comes first completes the commit (Linux: pflip_to_worker). */
-function armFlip(dev: KmsDevice, crtc: Crtc, ev: CommitOptions['event'], outFence: Fence | undefined): void {
-  let resolveDone: () => void = () => undefined;
-  const done = new Promise<void>((r) => (resolveDone = r));
-  let finished = false;
-  const pending: PendingFlip = {
-    done,
-    complete(sequence, timestampNs) {
-      if (finished) return;
-      finished = true;
-      crtc.vblank.awaiting--;
-      clearTimeout(timer);
-      if (crtc.pending === pending) crtc.pending = null;
-      if (ev) dev.sendVblankEvent(ev.file, EVENT_TYPE.FLIP_COMPLETE, ev.userData, crtc, sequence, timestampNs);
-      if (crtc.flipTarget) crtc.scanout = crtc.flipTarget;
-      crtc.flipTarget = null;
-      outFence?.signal();
-      dev.retireScanout();
-      resolveDone();
-    },
-  };
-  const timer = setTimeout(() => {
+/** PG_FLIP with its frame-done timer: whichever comes first completes the flip (Linux: pflip_to_worker). */
+function pageFlip(dev: KmsDevice, flip: PendingFlip): void {
+  const crtc = flip.crtc;
+  const fb = crtc.plane.state.fb!;
+  flip.launch(fb, dev.options.frameDoneTimeoutMs, () => {
     crtc.frameDoneTimeouts++;
+    crtc.owe(fb.cookie);
     log.warn(`CRTC ${crtc.id}: frame done timed out after ${dev.options.frameDoneTimeoutMs} ms, releasing`);
     // The display kept refreshing meanwhile: the event carries the vblank count and stamp of now, as a kernel
     // CRTC's running counter would.
     crtc.vblank.frameDone();
-    pending.complete(crtc.vblank.count, crtc.vblank.timestampNs);
+    flip.complete(crtc.vblank.count, crtc.vblank.timestampNs);
     dev.setLinkStatus(dev.connectorOf(crtc), LINK_STATUS.BAD);
     dev.onStats(crtc.index);
-  }, dev.options.frameDoneTimeoutMs);
-  crtc.pending = pending;
-  crtc.flipTarget = crtc.plane.state.fb;
-  crtc.vblank.awaiting++;
-  dev.backend.pageFlip(crtc.index, crtc.plane.state.fb!.cookie).catch((e: unknown) => {
+  });
+  dev.backend.pageFlip(crtc.index, fb.cookie).catch((e: unknown) => {
     // As Linux: a failed PG_FLIP marks the connector disconnected and releases the event at once.
     log.warn(`PG_FLIP on connector ${crtc.index}: ${asErrno(e).message}`);
     dev.connectorOf(crtc).connected = false;
-    pending.complete(crtc.vblank.count, now());
+    flip.complete(crtc.vblank.count, now());
   });
 }

@@ -86,9 +86,9 @@ export class KmsDevice implements PropContext {
       const crtc = this.crtcs[index];
       if (!crtc || this.unplugged) return;
       crtc.vblank.frameDone();
-      // Only the frame done of the buffer in flight completes the flip: a late one of a flip that timed out is a
-      // vblank, not the next flip's completion.
-      if (crtc.flipTarget?.cookie === fbCookie) crtc.pending?.complete(crtc.vblank.count, crtc.vblank.timestampNs);
+      // Only the frame done of the flip in flight completes it: a late one of a flip that timed out is a vblank,
+      // not the next flip's completion.
+      if (crtc.claimFrameDone(fbCookie)) crtc.flip!.complete(crtc.vblank.count, crtc.vblank.timestampNs);
       this.setLinkStatus(this.connectorOf(crtc), LINK_STATUS.GOOD);
     });
   }
@@ -153,13 +153,13 @@ export class KmsDevice implements PropContext {
   /** Buffers the backend shows now or will show when a flip in flight lands. */
   onScreen(): Set<GemObject> {
     const shown = new Set<GemObject>();
-    for (const c of this.crtcs) for (const fb of [c.scanout, c.flipTarget]) if (fb) shown.add(fb.gem);
+    for (const c of this.crtcs) for (const fb of [c.scanout, c.flip?.target]) if (fb) shown.add(fb.gem);
     return shown;
   }
 
   /** Whether a plane shows the fb, or will when a flip in flight lands. */
   shows(fb: Framebuffer): boolean {
-    return this.crtcs.some((c) => c.plane.state.fb === fb || c.scanout === fb || c.flipTarget === fb);
+    return this.crtcs.some((c) => c.plane.state.fb === fb || c.scanout === fb || c.flip?.target === fb);
   }
 
   /**

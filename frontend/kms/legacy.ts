@@ -126,7 +126,7 @@ export async function pageFlip(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_P
     file.unreserveEvent();
   }
   if (!crtc.state.active) throw pvError('EINVAL', `CRTC ${crtc.id} is not active`);
-  if (crtc.pending) throw pvError('EBUSY', `a flip is already pending on CRTC ${crtc.id}`);
+  if (crtc.flip) throw pvError('EBUSY', `a flip is already pending on CRTC ${crtc.id}`);
   const st = newState(dev);
   st.plane(crtc.plane).fb = fb;
   if (a.out_fence) st.outFences.add(crtc);

@@ -16,10 +16,9 @@ export function unplugDevice(dev: KmsDevice, policy: UnplugPolicy): void {
   if (dev.unplugged) return;
   dev.unplugged = true;
   for (const crtc of dev.crtcs) {
-    crtc.pending?.complete(crtc.vblank.count, process.hrtime.bigint());
+    crtc.flip?.complete(crtc.vblank.count, process.hrtime.bigint());
     crtc.vblank.disable();
     crtc.scanout = null;
-    crtc.flipTarget = null;
   }
   // Events already owed are written to the files' event sinks, which then close (EOF).
   for (const file of dev.files) file.endEvents(true);

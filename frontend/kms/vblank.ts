@@ -30,9 +30,10 @@ export class Vblank {
   private enabled = false;
   private anchorNs: bigint | undefined;
   private waiters: VblankWaiter[] = [];
-  /** Flips in flight: their frame-done events will report the coming vblanks. */
-  awaiting = 0;
   private published: VblankGrid | undefined;
+
+  /** `flipInFlight`: whether a frame-done event will report the coming vblank (the timer then does not count it). */
+  constructor(private readonly flipInFlight: () => boolean = () => false) {}
 
   /** The backend's published grid, when it has one (a hotplug may bring a new period). */
   get grid(): VblankGrid | undefined {
@@ -143,7 +144,7 @@ export class Vblank {
     // On a published grid a tick that fired late still counts every vblank that passed, as a hardware counter does.
     const t = now();
     const at = this.grid && t >= this.nextTickNs + this.periodNs ? this.gridFloor(t) : this.nextTickNs;
-    if (this.awaiting === 0 && at > this.timestampNs) {
+    if (!this.flipInFlight() && at > this.timestampNs) {
       const periods = this.timestampNs === 0n ? 1n : (at - this.timestampNs + this.periodNs / 2n) / this.periodNs;
       this.advance(at, this.grid && periods > 1n ? Number(periods) : 1);
     }

@@ -16,11 +16,10 @@ describe('Vblank on a published grid', () => {
 
   it('stamps each frame done with the last grid point before it, and counts the points between', () => {
     const anchor = 1_000_000_000n;
-    const v = new Vblank();
+    const v = new Vblank(() => true);
     v.grid = { anchorNs: anchor, periodNs: P };
     at(anchor + 3n * P + 100n);
     v.enable(60);
-    v.awaiting = 1;
     // On time (0.1 ms late), very late (0.9 period late), and after two missed vblanks: always on the grid.
     const arrivals = [4n * P + 100_000n, 5n * P + 15_000_000n, 8n * P + 1n];
     const seen = arrivals.map((t) => {
