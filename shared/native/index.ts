@@ -74,6 +74,7 @@ interface Addon {
   eventfdWrite(fd: number, value: number): boolean;
   eventfdRead(fd: number): number;
   isEventfd(fd: number): boolean;
+  crc32Rows(bytes: Uint8Array, offset: number, rowBytes: number, pitch: number, rows: number): Promise<number>;
 }
 
 /** The package root: the first directory above this file holding binding.gyp (works from source and from dist/). */
@@ -218,4 +219,12 @@ export function eventfdRead(fd: number): number {
 /** True iff fd is an eventfd (its /proc/self/fd link reads "anon_inode:[eventfd]"). */
 export function isEventfd(fd: number): boolean {
   return addon.isEventfd(fd);
+}
+/**
+ * CRC-32 (zlib's, as node:zlib crc32) of `rows` runs of `rowBytes` bytes, `pitch` apart from `offset`, computed on
+ * libuv's thread pool. The memory is read in place: keep it mapped (and unchanged, for a meaningful CRC) until the
+ * promise settles. EINVAL (thrown) unless every row lies inside `bytes`.
+ */
+export function crc32Rows(bytes: Uint8Array, offset: number, rowBytes: number, pitch: number, rows: number): Promise<number> {
+  return addon.crc32Rows(bytes, offset, rowBytes, pitch, rows);
 }

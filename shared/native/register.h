@@ -10,3 +10,4 @@ void RegisterSigbusGuard(Napi::Env env, Napi::Object exports);
 void RegisterSeqpacket(Napi::Env env, Napi::Object exports);
 void RegisterPoller(Napi::Env env, Napi::Object exports);
 void RegisterEventfd(Napi::Env env, Napi::Object exports);
+void RegisterCrc(Napi::Env env, Napi::Object exports);
