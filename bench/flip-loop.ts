@@ -17,6 +17,8 @@ export function nowUs(): number {
 export interface FlipLoopOptions extends PairOptions {
   width?: number;
   height?: number;
+  /** Flips before the measured ones (WARMUP unless given). */
+  warmup?: number;
 }
 
 export interface FlipLoopResult extends Summary {
@@ -41,16 +43,16 @@ export async function flipSetup(card: Card, width: number, height: number): Prom
   return { crtcId: out.crtcId, fbs };
 }
 
-/** `count` measured flips (after WARMUP) of one client on a card that is set up already. */
-export async function timeFlips(card: Card, setup: { crtcId: number; fbs: number[] }, count: number): Promise<{ rt: Summary; seconds: number }> {
+/** `count` measured flips (after `warmup`) of one client on a card that is set up already. */
+export async function timeFlips(card: Card, setup: { crtcId: number; fbs: number[] }, count: number, warmup = WARMUP): Promise<{ rt: Summary; seconds: number }> {
   const samples: number[] = [];
-  let start = 0;
-  for (let i = 0; i < count + WARMUP; i++) {
-    if (i === WARMUP) start = nowUs();
+  let start = nowUs();
+  for (let i = 0; i < count + warmup; i++) {
+    if (i === warmup) start = nowUs();
     const t0 = nowUs();
     await card.pageFlip(setup.crtcId, setup.fbs[(i + 1) % 2]!, BigInt(i));
     await card.nextEvent();
-    if (i >= WARMUP) samples.push(nowUs() - t0);
+    if (i >= warmup) samples.push(nowUs() - t0);
   }
   return { rt: summarise(samples), seconds: (nowUs() - start) / 1e6 };
 }
@@ -74,7 +76,7 @@ export async function flipLoop(count: number, o: FlipLoopOptions): Promise<FlipL
     const card = Card.open(pair.card);
     try {
       const setup = await flipSetup(card, width, height);
-      const { rt, seconds } = await timeFlips(card, setup, count);
+      const { rt, seconds } = await timeFlips(card, setup, count, o.warmup);
       const status = await adminCall<PeerStatus[]>(pair.admin, { cmd: 'status' });
       const conn = status[0]!.connectors[0]!;
       return { ...rt, copiedPerFrame: conn.frames ? conn.pixelBytesCopied / conn.frames : 0, flipsPerSecond: count / seconds };
