@@ -22,6 +22,9 @@ import { LIMITS } from '../limits.js';
 
 const log = logger('pipeline');
 
+/** How long after a paced frame done its CRC starts (a period is 4 ms at the fastest, 240 Hz). */
+const PACED_CRC_DELAY_MS = 1;
+
 export interface ConnectorSpec {
   width: number;
   height: number;
@@ -70,6 +73,8 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
   connected = true;
   /** A scanout's CRC is being computed: the next scanout waits for it. */
   private crcInFlight = false;
+  /** Settles once the CRC in flight (if any) is in and its frame emitted. */
+  private crcDone: Promise<void> = Promise.resolve();
   /** A vblank came while the CRC was in flight: it runs once the CRC is in. */
   private vblankWaiting = false;
   private closed = false;
@@ -130,6 +135,11 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
       this.holds--;
       if (options.crc) this.crcHolds--;
     };
+  }
+
+  /** Resolves once every frame scanned out so far has been emitted with its CRC (at most one is in flight). */
+  crcSettled(): Promise<void> {
+    return this.crcDone;
   }
 
   /** The shown frame as it is now, for sinks that sample on their own clock (viewer, snapshot). */
@@ -217,7 +227,11 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
     }
     this.crcInFlight = true;
     const unpin = fb.dbuf.pin();
-    void frameCrcAsync(view)
+    // Paced, the shown buffer is stable for a whole period: the CRC starts a moment later, so that the frontend and
+    // its client (on as few as two cores) handle the frame done first. Unpaced, the next flip waits for it: at once.
+    const start = this.options.paced ? new Promise<void>((r) => setTimeout(r, PACED_CRC_DELAY_MS)) : Promise.resolve();
+    this.crcDone = start
+      .then(() => frameCrcAsync(view))
       .catch((e: unknown) => {
         // Validation let the view through, so only a bug lands here: the frame goes out without its CRC.
         log.warn(`connector ${this.index}: CRC of frame ${frame.sequence} failed: ${asErrno(e).message}`);
