@@ -9,6 +9,7 @@
         "shared/native/errors.cc",
         "shared/native/eventfd.cc",
         "shared/native/fd.cc",
+        "shared/native/inotify.cc",
         "shared/native/mapping.cc",
         "shared/native/memfd.cc",
         "shared/native/poller.cc",

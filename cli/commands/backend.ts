@@ -31,6 +31,7 @@ interface BackendOptions {
   crc: boolean;
   crcLog?: boolean;
   viewer?: string;
+  viewerAdmin?: boolean;
   beAlloc?: boolean;
 }
 
@@ -45,8 +46,10 @@ export function register(program: Command): void {
     .option('--no-crc', 'do not compute a CRC of each scanned-out frame (CRC captures still do)')
     .option('--crc-log', 'print "crc <connector> <sequence> <crc>" for every scanned-out frame')
     .option('--be-alloc', 'tell frontends (be-alloc = 1) that this backend allocates display buffers')
-    .option('--viewer <[host:]port>', 'serve the live viewer (and the admin API on POST /api) on HTTP, host 127.0.0.1 unless given; port 0 picks one')
+    .option('--viewer <[host:]port>', 'serve the live viewer on HTTP, host 127.0.0.1 unless given; port 0 picks one')
+    .option('--viewer-admin', 'also serve the admin API on the viewer (POST /api), with a token of its own, printed on start')
     .action(async (o: BackendOptions) => {
+      if (o.viewerAdmin && o.viewer === undefined) throw pvError('EINVAL', '--viewer-admin needs --viewer');
       const dir = ensureRuntimeDir(o.runtimeDir);
       const listen = o.viewer === undefined ? undefined : parseListen(o.viewer);
       const server = new BackendServer(dir, {
@@ -58,7 +61,7 @@ export function register(program: Command): void {
       });
       const commands = new AdminCommands(server);
       const admin = new AdminServer(dir, commands);
-      const viewer = listen && new ViewerServer({ ...listen, source: server, admin: (body) => answerAdmin(commands, body) });
+      const viewer = listen && new ViewerServer({ ...listen, source: server, admin: o.viewerAdmin ? (body) => answerAdmin(commands, body) : undefined });
       // The viewer's port first (a port in use or a bad host is the likeliest failure), the sockets last, and on any
       // failure nothing is left behind: a frontend must never find a backend.sock that nobody serves.
       try {
@@ -86,6 +89,7 @@ export function register(program: Command): void {
       server.on('peer', (domid) => process.stdout.write(`frontend connected as domain ${domid}\n`));
       process.stdout.write(`backend listening on ${join(dir, 'backend.sock')} (admin ${admin.path}; ${o.unpaced ? 'unpaced' : 'paced'})\n`);
       if (viewer) process.stdout.write(`viewer: ${viewer.url}\n`);
+      if (viewer?.adminUrl) process.stdout.write(`viewer admin: POST ${viewer.adminUrl}\n`);
       onShutdown(async () => {
         viewer?.close();
         await commands.close();

@@ -182,9 +182,11 @@ function pageFlip(dev: KmsDevice, flip: PendingFlip): void {
     dev.onStats(crtc.index);
   });
   dev.backend.pageFlip(crtc.index, fb.cookie).catch((e: unknown) => {
-    // As Linux: a failed PG_FLIP marks the connector disconnected and releases the event at once.
+    // The event is released at once, as Linux does. Linux also marks the connector disconnected for its poll helper
+    // to find, but here the backend reports the status itself (feature-hotplug) and still shows the connector: the
+    // failure is a link failure (K-LS-02), link-status Bad with a uevent, until a good frame makes it Good again.
     log.warn(`PG_FLIP on connector ${crtc.index}: ${asErrno(e).message}`);
-    dev.connectorOf(crtc).connected = false;
     flip.complete(crtc.vblank.count, now());
+    dev.setLinkStatus(dev.connectorOf(crtc), LINK_STATUS.BAD);
   });
 }

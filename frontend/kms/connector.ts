@@ -40,7 +40,7 @@ export class Connector implements ModeObject {
   readonly objectType = OBJECT_TYPE.CONNECTOR;
   connected = true;
   state: ConnectorState = { crtcId: 0, dpms: DPMS.ON, linkStatus: LINK_STATUS.GOOD };
-  /** The EDID property's blob (none on v1). */
+  /** The EDID property's blob (none on v1, nor while disconnected). */
   edidBlob: Blob | null = null;
   modes: ModeInfo[] = [];
   mmWidth = 0;
@@ -63,6 +63,12 @@ export class Connector implements ModeObject {
     this.modes = [pref ? modeOf(pref) : modeFor(config.width, config.height, REFRESH_HZ)];
     this.mmWidth = edid?.widthMm ?? 0;
     this.mmHeight = edid?.heightMm ?? 0;
+  }
+
+  /** The EDID the backend gave (GET_EDID), whatever the status; undefined when it has none. */
+  get edid(): Uint8Array | undefined {
+    const e = this.config.edid;
+    return e && e.length > 0 ? e : undefined;
   }
 
   get index(): number {

@@ -11,6 +11,7 @@ import { Blobs, type Blob } from './blob.js';
 import { Connector } from './connector.js';
 import { Crtc } from './crtc.js';
 import { Encoder } from './encoder.js';
+import { DmaBufs } from './dma-bufs.js';
 import { DrmFile } from './file.js';
 import type { Framebuffer } from './framebuffer.js';
 import type { GemObject } from './gem.js';
@@ -46,6 +47,8 @@ export class KmsDevice implements PropContext {
   readonly files = new Set<DrmFile>();
   /** Every live GEM object by the identity ("dev:ino") of its memfd, for PRIME imports. */
   readonly primeObjects = new Map<string, GemObject>();
+  /** PRIME exports still open somewhere, each keeping its object alive. */
+  readonly dmaBufs = new DmaBufs();
   readonly budgets: Budgets;
   master: DrmFile | null = null;
   /** Framebuffers closed by CLOSEFB while still shown: freed once nothing shows them (see retireScanout). */
@@ -79,7 +82,7 @@ export class KmsDevice implements PropContext {
     for (const cfg of backend.connectors) {
       const enc = this.encoders[cfg.index]!;
       const conn = this.objects.add(new Connector(this.objects.allocate(), enc.id, cfg));
-      if (cfg.edid && cfg.edid.length > 0) conn.edidBlob = this.blobs.create(cfg.edid, null);
+      this.publishEdid(conn);
       this.connectors.push(conn);
     }
     backend.onFrameDone((index, fbCookie) => {
@@ -119,10 +122,17 @@ export class KmsDevice implements PropContext {
       conn.probe(config);
       const crtc = this.crtcs[index];
       if (crtc) crtc.vblank.grid = config.vblankGrid;
-      this.blobs.release(conn.edidBlob);
-      conn.edidBlob = config.edid && config.edid.length > 0 ? this.blobs.create(config.edid, null) : null;
     }
+    const wantsBlob = conn.connected && conn.edid !== undefined;
+    if (config || wantsBlob !== (conn.edidBlob !== null)) this.publishEdid(conn);
     this.onHotplug(conn.id);
+  }
+
+  /** The EDID property follows the status (K-HP-09): a disconnected connector has none, a reconnect brings it back. */
+  private publishEdid(conn: Connector): void {
+    this.blobs.release(conn.edidBlob);
+    const edid = conn.connected ? conn.edid : undefined;
+    conn.edidBlob = edid ? this.blobs.create(edid, null) : null;
   }
 
   /** link-status changes are announced as hotplug uevents (K-LS-02): a timed-out frame makes it Bad, a good one Good. */

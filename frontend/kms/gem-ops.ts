@@ -42,6 +42,7 @@ export function newGem(
   const key = fileKey(seg.fd);
   const obj = new GemObject(seg, cookie, g.width, g.height, g.bpp, g.pitch, g.size, g.imported, (o) => {
     dev.primeObjects.delete(key);
+    dev.dmaBufs.forget(o);
     release();
     // An unplugged device has no backend to tell: the pages go at once (Linux frees the dbuf locally too).
     if (dev.unplugged) return o.seg.release();

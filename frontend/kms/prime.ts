@@ -1,7 +1,7 @@
 // PRIME: handle → fd exports the buffer's memfd (the same file every time); fd → handle gives back this file's
-// handle for an object it already has through PRIME, a new handle for another file, and imports a foreign memfd
-// as a new buffer (DBUF_CREATE with width = height = bpp = 0 and the fd's size, as Linux does).
-import { constants, openSync } from 'node:fs';
+// handle for an object it already has through PRIME (or that an open export keeps alive), a new handle for another
+// file, and imports a foreign memfd as a new buffer (DBUF_CREATE with width = height = bpp = 0 and the fd's size,
+// as Linux does).
 import type { KmsArgs, KmsResult } from '../../protocol/kms/ops.js';
 import { pvError } from '../../shared/errors.js';
 import * as native from '../../shared/native/index.js';
@@ -17,16 +17,16 @@ const DRM_CLOEXEC = 0o2000000;
 const DRM_RDWR = 0o2;
 
 /**
- * The buffer's memfd with DRM_RDWR; without it a read-only open of the same file, so that a shared writable mapping
- * fails as the VFS rules make it fail for a read-only dma-buf (PMM-15). Either way fstat names the same file.
+ * A new open of the buffer's memfd, read-write with DRM_RDWR, else read-only so that a shared writable mapping fails
+ * as the VFS rules make it fail for a read-only dma-buf (PMM-15). Either way fstat names the same file, and the
+ * object lives while the export is open (dma-bufs.ts).
  */
-export function handleToFd(file: DrmFile, a: KmsArgs<'PRIME_HANDLE_TO_FD'>): { result: KmsResult<'PRIME_HANDLE_TO_FD'>; fd: number; owned: boolean } {
+export function handleToFd(dev: KmsDevice, file: DrmFile, a: KmsArgs<'PRIME_HANDLE_TO_FD'>): { result: KmsResult<'PRIME_HANDLE_TO_FD'>; fd: number; owned: boolean } {
   if (a.flags & ~(DRM_CLOEXEC | DRM_RDWR)) throw pvError('EINVAL', `bad PRIME flags 0x${a.flags.toString(16)}`);
   const obj = file.handles.get(a.handle);
   if (!obj) throw pvError('ENOENT', `no buffer with handle ${a.handle}`);
   if (!file.primeCache.has(obj)) file.primeCache.set(obj, a.handle);
-  if (a.flags & DRM_RDWR) return { result: { flags: a.flags }, fd: obj.seg.fd, owned: false };
-  return { result: { flags: a.flags }, fd: openSync(`/proc/self/fd/${obj.seg.fd}`, constants.O_RDONLY) /* libuv opens with O_CLOEXEC */, owned: true };
+  return { result: { flags: a.flags }, fd: dev.dmaBufs.export(obj, (a.flags & DRM_RDWR) !== 0), owned: true };
 }
 
 /** Takes ownership of `fd` (closed here unless it becomes an imported buffer's memfd). */

@@ -15,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterPoller(env, exports);
   RegisterEventfd(env, exports);
   RegisterCrc(env, exports);
+  RegisterInotify(env, exports);
   return exports;
 }
 

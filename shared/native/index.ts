@@ -75,6 +75,10 @@ interface Addon {
   eventfdRead(fd: number): number;
   isEventfd(fd: number): boolean;
   crc32Rows(bytes: Uint8Array, offset: number, rowBytes: number, pitch: number, rows: number): Promise<number>;
+  inotifyInit(): number;
+  inotifyWatchFd(inotifyFd: number, fd: number): number;
+  inotifyUnwatch(inotifyFd: number, wd: number): void;
+  inotifyRead(inotifyFd: number): number[];
 }
 
 /** The package root: the first directory above this file holding binding.gyp (works from source and from dist/). */
@@ -227,4 +231,20 @@ export function isEventfd(fd: number): boolean {
  */
 export function crc32Rows(bytes: Uint8Array, offset: number, rowBytes: number, pitch: number, rows: number): Promise<number> {
   return addon.crc32Rows(bytes, offset, rowBytes, pitch, rows);
+}
+/** inotify_init1(IN_NONBLOCK | IN_CLOEXEC). */
+export function inotifyInit(): number {
+  return addon.inotifyInit();
+}
+/** Watches IN_OPEN and IN_CLOSE_* of the file behind `fd` (reached through /proc/self/fd); returns the wd. */
+export function inotifyWatchFd(inotifyFd: number, fd: number): number {
+  return addon.inotifyWatchFd(inotifyFd, fd);
+}
+/** Removes a watch (one the kernel already dropped is no error). */
+export function inotifyUnwatch(inotifyFd: number, wd: number): void {
+  addon.inotifyUnwatch(inotifyFd, wd);
+}
+/** Every queued event, flat: [wd, mask, wd, mask, ...]; empty when none is queued. */
+export function inotifyRead(inotifyFd: number): number[] {
+  return addon.inotifyRead(inotifyFd);
 }

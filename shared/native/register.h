@@ -11,3 +11,4 @@ void RegisterSeqpacket(Napi::Env env, Napi::Object exports);
 void RegisterPoller(Napi::Env env, Napi::Object exports);
 void RegisterEventfd(Napi::Env env, Napi::Object exports);
 void RegisterCrc(Napi::Env env, Napi::Object exports);
+void RegisterInotify(Napi::Env env, Napi::Object exports);

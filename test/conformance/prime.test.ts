@@ -172,6 +172,32 @@ describe('PRIME self-import', () => {
     await fails(fd1.call('PRIME_FD_TO_HANDLE', {}), 'EBADF');
   });
 
+  it('K-PR-07 / PMM-06: an open dma-buf keeps its object: imported again after every handle closed it is the same buffer with MAP_DUMB; it goes when the fd closes', async () => {
+    const bePid = r.pair.backend.child.pid!;
+    const memfdMaps = () => readFileSync(`/proc/${bePid}/maps`, 'utf8').split('\n').filter((l) => l.includes('/memfd:')).length;
+    const baseline = memfdMaps();
+    const d = await fd1.createDumb(64, 64, 32);
+    const gem = await fd1.mapDumb(d.handle);
+    gem.words.fill(0x12345678);
+    gem.unmap();
+    const dmabuf = await fd1.primeHandleToFd(d.handle, RDWR);
+    await fd1.call('GEM_CLOSE', { handle: d.handle });
+    for (const card of [fd2, fd1]) {
+      const h = await card.primeFdToHandle(dmabuf);
+      const m = await card.mapDumbFd(h);
+      expect(m.size).toBe(d.size);
+      expect(native.fileId(m.fd)).toEqual(native.fileId(dmabuf));
+      expect(read(m.fd, d.size)).toBe(0x12345678);
+      native.close(m.fd);
+      await card.call('GEM_CLOSE', { handle: h });
+    }
+    expect(memfdMaps()).toBe(baseline + 1);
+    native.close(dmabuf);
+    // The frontend hears of the close asynchronously; the backend then lets go of the buffer's pages.
+    for (let i = 0; i < 500 && memfdMaps() !== baseline; i++) await new Promise((res) => setTimeout(res, 10));
+    expect(memfdMaps()).toBe(baseline);
+  });
+
   it('K-DUMB-13: MAP_DUMB of an imported buffer is EINVAL', async () => {
     const memfd = native.memfdCreate('foreign', 8192, true);
     const h = await fd1.primeFdToHandle(memfd);

@@ -14,6 +14,8 @@ import { adminCall } from '../../cli/admin-client.js';
 import type { PeerStatus } from '../../backend/server.js';
 import { Card, type Uevent } from '../../frontend/client/card.js';
 import { findOutput } from '../../frontend/client/output.js';
+import { propertyIds } from '../../frontend/client/atomic.js';
+import { showTwoFramebuffers } from '../helpers/flip-setup.js';
 import { run, startPair, type Pair } from '../../cli/processes.js';
 
 function subscribe(dir: string): { events: Uevent[]; ch: Channel } {
@@ -44,22 +46,37 @@ describe('connector hotplug', () => {
     card?.close();
     await pair?.stop();
   });
+  const propOf = async (connectorId: number, name: string) => {
+    const prop = (await propertyIds(card, [connectorId])).get(connectorId)!.get(name)!;
+    const p = await card.call('MODE_OBJ_GETPROPERTIES', { obj_id: connectorId, obj_type: 0 });
+    return p.prop_values[p.props.indexOf(prop)]!;
+  };
+  const linkStatusOf = (connectorId: number) => propOf(connectorId, 'link-status');
+  /** The bytes of the connector's EDID property, undefined when it is 0. */
+  const edidOf = async (connectorId: number) => {
+    const blob_id = await propOf(connectorId, 'EDID');
+    return blob_id ? (await card.call('MODE_GETPROPBLOB', { blob_id })).data : undefined;
+  };
 
   it('unplug and replug through `pvdisplay hotplug`: status follows, uevents on the socket and to the client', async () => {
     const sub = subscribe(pair.dir);
     const heard: Uevent[] = [];
     card.on('uevent', (u) => heard.push(u));
     const id = (await card.call('MODE_GETRESOURCES', {})).connectors[0]!;
+    const edidBefore = await edidOf(id);
+    expect(edidBefore?.length).toBeGreaterThanOrEqual(128);
     const off = run(['hotplug', '--runtime-dir', pair.dir, '--connector', '0', '--off']);
     expect((await off.exited()).code).toBe(0);
     await until(() => sub.events.length === 1 && heard.length === 1);
     expect(sub.events[0]).toEqual({ action: 'change', devname: 'card0', hotplug: 1, connector: id });
     expect(heard[0]).toEqual(sub.events[0]);
     expect((await card.call('MODE_GETCONNECTOR', { connector_id: id })).connection).toBe(CONNECTION.DISCONNECTED);
+    expect(await edidOf(id)).toBeUndefined(); // K-HP-09: no EDID while disconnected
     const on = run(['hotplug', '--runtime-dir', pair.dir, '--connector', '0', '--on']);
     expect((await on.exited()).code).toBe(0);
     await until(() => sub.events.length === 2);
     expect((await card.call('MODE_GETCONNECTOR', { connector_id: id })).connection).toBe(CONNECTION.CONNECTED);
+    expect(await edidOf(id)).toEqual(edidBefore);
     sub.ch.close();
   });
 
@@ -95,11 +112,7 @@ describe('connector hotplug', () => {
 
   it('a dropped frame done: the event comes after the timeout, link-status goes Bad with a uevent, a good frame restores it', async () => {
     const out = await findOutput(card, 0);
-    const ls = (await card.call('MODE_OBJ_GETPROPERTIES', { obj_id: out.connector.connector_id, obj_type: 0 })).props[2]!;
-    const linkStatus = async () => {
-      const p = await card.call('MODE_OBJ_GETPROPERTIES', { obj_id: out.connector.connector_id, obj_type: 0 });
-      return p.prop_values[p.props.indexOf(ls)];
-    };
+    const linkStatus = () => linkStatusOf(out.connector.connector_id);
     const crtc = await card.call('MODE_GETCRTC', { crtc_id: out.crtcId });
     const d = await card.createDumb(800, 600, 32);
     const other = await card.addFb2(800, 600, XRGB8888.fourcc, d.handle, d.pitch);
@@ -114,6 +127,26 @@ describe('connector hotplug', () => {
     await card.pageFlip(out.crtcId, crtc.fb_id, 2n);
     expect((await card.nextEvent(3000)).userData).toBe(2n);
     expect(await linkStatus()).toBe(LINK_STATUS.GOOD);
+    await until(() => sub.events.length === 2);
+    sub.ch.close();
+  });
+
+  it('a failed PG_FLIP: the event comes at once, link-status goes Bad with a uevent, the connector stays connected as the backend shows it; a good frame restores it', async () => {
+    const { out, fbs } = await showTwoFramebuffers(card);
+    const id = out.connector.connector_id;
+    const sub = subscribe(pair.dir);
+    await adminCall(pair.admin, { cmd: 'fault', kind: 'errno', op: 'PG_FLIP', errno: 'EIO' });
+    await card.pageFlip(out.crtcId, fbs[1]!, 3n);
+    expect((await card.nextEvent(3000)).userData).toBe(3n);
+    await until(() => sub.events.length === 1);
+    expect(sub.events[0]).toEqual({ action: 'change', devname: 'card0', hotplug: 1, connector: id });
+    expect(await linkStatusOf(id)).toBe(LINK_STATUS.BAD);
+    expect((await card.call('MODE_GETCONNECTOR', { connector_id: id })).connection).toBe(CONNECTION.CONNECTED);
+    const st = await adminCall<PeerStatus[]>(pair.admin, { cmd: 'status' });
+    expect(st[0]!.connectors[0]).toMatchObject({ connected: true, linkStatus: 'Bad' });
+    await card.pageFlip(out.crtcId, fbs[0]!, 4n);
+    expect((await card.nextEvent(3000)).userData).toBe(4n);
+    expect(await linkStatusOf(id)).toBe(LINK_STATUS.GOOD);
     await until(() => sub.events.length === 2);
     sub.ch.close();
   });

@@ -3,6 +3,7 @@
 // Counts only: the flip rate beside a viewer is a figure of `npm run bench`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pair } from '../../cli/processes.js';
+import { adminCall } from '../../cli/admin-client.js';
 import { SpriteClient } from '../helpers/sprite-client.js';
 import { ViewerSocket, startViewerPair } from '../helpers/viewer-socket.js';
 
@@ -33,10 +34,8 @@ describe('a browser that stops reading (1920x1080 at 60 Hz)', () => {
       const seen = fast.frames;
       await flips(120);
       await fast.until(() => fast.frames > seen);
-      const stats = (await (await fetch(url.replace('/?', '/api?'), { method: 'POST', body: '{"cmd":"viewer"}' })).json()) as {
-        ok: { viewers: { frames: number; skipped: number; buffered: number }[] };
-      };
-      const behind = stats.ok.viewers.filter((v) => v.skipped > 0);
+      const stats = await adminCall<{ viewers: { frames: number; skipped: number; buffered: number }[] }>(pair.admin, { cmd: 'viewer' });
+      const behind = stats.viewers.filter((v) => v.skipped > 0);
       expect(behind.length).toBe(1);
       expect(behind[0]!.frames).toBeLessThan(3);
       expect(behind[0]!.buffered).toBeGreaterThan(1024 * 1024);

@@ -13,18 +13,34 @@ import { ViewerSocket, startViewerPair } from '../helpers/viewer-socket.js';
 import { knownImageMismatches } from '../helpers/known-image.js';
 import { SpriteClient } from '../helpers/sprite-client.js';
 
-describe('viewer access and admin over HTTP', () => {
+describe('viewer access and admin over HTTP (--viewer-admin)', () => {
   let pair: Pair;
   let url: string;
   let api: string;
   beforeAll(async () => {
-    ({ pair, url } = await startViewerPair('320x200'));
-    api = url.replace('/?', '/api?');
+    let adminUrl: string | undefined;
+    ({ pair, url, adminUrl } = await startViewerPair('320x200', true));
+    api = adminUrl!;
   });
   afterAll(async () => pair?.stop());
 
-  it('listens on loopback with a random token in the URL', () => {
+  it('listens on loopback with a random token in the URL, and a different one for the admin API', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{24}$/);
+    expect(api).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\?token=[A-Za-z0-9_-]{24}$/);
+    expect(new URL(api).searchParams.get('token')).not.toBe(new URL(url).searchParams.get('token'));
+  });
+
+  it("the viewer's token cannot administer, and the admin token cannot watch", async () => {
+    const watchToken = new URL(url).searchParams.get('token')!;
+    const adminToken = new URL(api).searchParams.get('token')!;
+    const base = url.split('?')[0]!;
+    const asViewer = await fetch(`${base}api?token=${watchToken}`, { method: 'POST', body: '{"cmd":"status"}' });
+    expect(asViewer.status).toBe(403);
+    expect(await asViewer.text()).toMatch(/^forbidden/);
+    expect((await fetch(`${base}?token=${adminToken}`)).status).toBe(403);
+    const ws = new WebSocket(`${base.replace('http', 'ws')}ws?token=${adminToken}`);
+    const err = await new Promise<Error>((resolve) => ws.once('error', resolve));
+    expect(err.message).toMatch(/403/);
   });
 
   it('without the right token every route is 403', async () => {
@@ -104,6 +120,36 @@ describe('viewer access and admin over HTTP', () => {
     viewer.ws.send(Buffer.alloc(100_000));
     expect(await closed).toBe(1009);
     expect(pair.backend.child.exitCode).toBeNull();
+  });
+});
+
+describe('viewer without --viewer-admin', () => {
+  it('prints no admin URL; /api is 404 with the viewer token and 403 without; the page and stream still work', async () => {
+    const { pair, url } = await startViewerPair('64x64');
+    try {
+      expect(pair.backend.lines.some((l) => /admin: POST/.test(l))).toBe(false);
+      const base = url.split('?')[0]!;
+      const token = new URL(url).searchParams.get('token')!;
+      expect((await fetch(`${base}api?token=${token}`, { method: 'POST', body: '{"cmd":"status"}' })).status).toBe(404);
+      expect((await fetch(`${base}api`, { method: 'POST', body: '{"cmd":"status"}' })).status).toBe(403);
+      expect((await fetch(url)).status).toBe(200);
+      const viewer = await ViewerSocket.open(url);
+      try {
+        await viewer.until(() => viewer.status.length > 0);
+      } finally {
+        viewer.close();
+      }
+      expect(pair.backend.child.exitCode).toBeNull();
+    } finally {
+      await pair.stop();
+    }
+  });
+
+  it('--viewer-admin without --viewer is refused', async () => {
+    const be = run(['backend', '--runtime-dir', '/nonexistent-pvd', '--viewer-admin']);
+    const { code } = await be.exited();
+    expect(code).not.toBe(0);
+    expect(be.lines.join('\n')).toMatch(/--viewer-admin needs --viewer/);
   });
 });
 

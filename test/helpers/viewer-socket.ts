@@ -5,11 +5,15 @@
 import { WebSocket } from 'ws';
 import { startPair, type Pair } from '../../cli/processes.js';
 
-/** A backend with the viewer on a free loopback port, a frontend, and the viewer's URL as printed. */
-export async function startViewerPair(connectors: string): Promise<{ pair: Pair; url: string }> {
-  const pair = await startPair({ connectors, backendArgs: ['--viewer', '127.0.0.1:0'] });
+/**
+ * A backend with the viewer on a free loopback port (and with `admin`, the admin API on it), a frontend, and the
+ * viewer's URL (and the admin URL) as printed.
+ */
+export async function startViewerPair(connectors: string, admin = false): Promise<{ pair: Pair; url: string; adminUrl: string | undefined }> {
+  const pair = await startPair({ connectors, backendArgs: ['--viewer', '127.0.0.1:0', ...(admin ? ['--viewer-admin'] : [])] });
   const url = /viewer: (\S+)/.exec(await pair.backend.waitLine(/^viewer: /))![1]!;
-  return { pair, url };
+  const adminUrl = admin ? /viewer admin: POST (\S+)/.exec(await pair.backend.waitLine(/^viewer admin: /))![1]! : undefined;
+  return { pair, url, adminUrl };
 }
 
 export interface ViewerScreen {

@@ -1,5 +1,7 @@
-// Who may use the viewer: whoever presents its token, a random secret printed only in the viewer's URL. The page,
-// its WebSocket and the HTTP admin route all take it as the `token` query parameter; anything else is 403.
+// Who may use the viewer: whoever presents a token, a random secret printed only in a URL. Watching (the page and
+// its WebSocket) takes the viewer's token; the HTTP admin route, which can write files and stop the backend, takes
+// a token of its own, made only when admin over HTTP was asked for. Both come as the `token` query parameter;
+// anything else is 403.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 export function newToken(): string {

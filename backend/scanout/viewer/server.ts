@@ -1,6 +1,7 @@
-// The viewer's HTTP server (loopback by default): GET / serves the page, /ws upgrades to the frame stream, and
-// POST /api runs admin commands (the same JSON as admin.sock, one request per body). Every route needs the token;
-// without it the answer is 403 and nothing else is said.
+// The viewer's HTTP server (loopback by default): GET / serves the page, /ws upgrades to the frame stream, and,
+// only when an admin handler is given, POST /api runs admin commands (the same JSON as admin.sock, one request per
+// body). The page and the stream need the viewer's token, /api the admin token: watching never grants admin. A
+// request with neither is 403 and nothing else is said.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
@@ -20,8 +21,8 @@ export interface ViewerOptions {
   host: string;
   port: number;
   source: ViewerSource;
-  admin: AdminHandler;
-  token?: string;
+  /** Admin over HTTP (POST /api with the admin token); off without it. */
+  admin?: AdminHandler;
 }
 
 /** "PORT" or "HOST:PORT" ("[::1]:PORT" for IPv6); the host defaults to 127.0.0.1. */
@@ -33,13 +34,16 @@ export function parseListen(value: string): { host: string; port: number } {
 }
 
 export class ViewerServer {
-  readonly token: string;
+  /** Watching: the page and its stream. */
+  readonly token = newToken();
+  /** POST /api; undefined while admin over HTTP is off. */
+  readonly adminToken: string | undefined;
   readonly hub: ViewerHub;
   private readonly http: Server;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE });
 
   constructor(private readonly options: ViewerOptions) {
-    this.token = options.token ?? newToken();
+    this.adminToken = options.admin ? newToken() : undefined;
     this.hub = new ViewerHub(options.source);
     this.http = createServer((req, res) => this.route(req, res));
     this.http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
@@ -53,12 +57,21 @@ export class ViewerServer {
     });
   }
 
-  /** The page's address with the token, as printed for the user. */
+  /** The page's address with the viewer's token, as printed for the user. */
   get url(): string {
+    return `${this.origin}/?token=${this.token}`;
+  }
+
+  /** Where admin requests are POSTed, with the admin token; undefined while admin over HTTP is off. */
+  get adminUrl(): string | undefined {
+    return this.adminToken === undefined ? undefined : `${this.origin}/api?token=${this.adminToken}`;
+  }
+
+  private get origin(): string {
     const addr = this.http.address();
     if (addr === null || typeof addr === 'string') throw pvError('ENOTCONN', 'the viewer is not listening');
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-    return `http://${host}:${addr.port}/?token=${this.token}`;
+    return `http://${host}:${addr.port}`;
   }
 
   close(): void {
@@ -71,24 +84,29 @@ export class ViewerServer {
   private route(req: IncomingMessage, res: ServerResponse): void {
     const url = requestUrl(req);
     if (!url) return plain(res, 400, 'bad request target');
-    if (!hasToken(url, this.token)) return plain(res, 403, 'forbidden: this viewer needs its token (see the URL the backend printed)');
+    const admin = this.adminToken !== undefined && hasToken(url, this.adminToken);
+    if (!admin && !hasToken(url, this.token)) return plain(res, 403, 'forbidden: this viewer needs its token (see the URL the backend printed)');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cache-Control', 'no-store');
+    if (url.pathname === '/api') {
+      const handler = this.options.admin;
+      if (!handler) return plain(res, 404, 'admin over HTTP is off (start the backend with --viewer-admin)');
+      if (!admin) return plain(res, 403, "forbidden: the admin API needs the admin token, not the viewer's");
+      if (req.method !== 'POST') return plain(res, 405, 'POST a JSON admin request');
+      return this.api(req, res, handler);
+    }
+    if (admin) return plain(res, 403, "forbidden: the admin token is for /api only; watching takes the viewer's token");
     if (url.pathname === '/') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'GET only');
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': PAGE_CSP });
       res.end(req.method === 'HEAD' ? undefined : PAGE_HTML);
       return;
     }
-    if (url.pathname === '/api') {
-      if (req.method !== 'POST') return plain(res, 405, 'POST a JSON admin request');
-      return this.api(req, res);
-    }
     plain(res, 404, 'not found');
   }
 
-  private api(req: IncomingMessage, res: ServerResponse): void {
+  private api(req: IncomingMessage, res: ServerResponse, handler: AdminHandler): void {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -97,7 +115,7 @@ export class ViewerServer {
     });
     req.on('end', () => {
       if (size > MAX_BODY) return json(res, 413, { error: { code: 'EMSGSIZE', errno: 90, message: `EMSGSIZE: request body over ${MAX_BODY} bytes` } });
-      void this.options.admin(Buffer.concat(chunks).toString('utf8')).then(({ answer, afterReply }) => json(res, 'ok' in answer ? 200 : 400, answer, afterReply));
+      void handler(Buffer.concat(chunks).toString('utf8')).then(({ answer, afterReply }) => json(res, 'ok' in answer ? 200 : 400, answer, afterReply));
     });
     req.on('error', () => res.destroy());
   }
