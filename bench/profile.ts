@@ -1,7 +1,8 @@
 // `node dist/bench/profile.js [FLIPS] [--crc]`: the unpaced 1080p flip loop of the bench with the V8 CPU profiler
 // (`--cpu-prof`) on the frontend and backend processes, then the top entries of each profile by self time. What the
 // hot path spends is read here first, before it is changed, and compared after.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Card } from '../frontend/client/card.js';
@@ -47,6 +48,10 @@ export function topSelf(profile: CpuProfile, window: { from: number; to: number 
   return { busyUs: total, top };
 }
 
+function post(session: Session, method: string): Promise<unknown> {
+  return new Promise((resolve, reject) => session.post(method, (err, result) => (err ? reject(err) : resolve(result))));
+}
+
 async function main(): Promise<void> {
   const flips = Number(process.argv[2] ?? 5000);
   const crc = process.argv.includes('--crc');
@@ -58,14 +63,22 @@ async function main(): Promise<void> {
     const rt = await withPair({ unpaced: true, backendArgs: crc ? [] : ['--no-crc'], nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] }, async (pair) => {
       roles.set(pair.backend.child.pid!, 'backend');
       roles.set(pair.frontend.child.pid!, 'frontend');
+      roles.set(process.pid, 'client (this process)');
       const card = Card.open(pair.card);
       try {
         const setup = await flipSetup(card, 1920, 1080);
         const pids = { backend: pair.backend.child.pid!, frontend: pair.frontend.child.pid!, client: process.pid };
         const before = Object.entries(pids).map(([role, pid]) => [role, cpuUs(pid)] as const);
+        const session = new Session();
+        session.connect();
+        await post(session, 'Profiler.enable');
+        await post(session, 'Profiler.start');
         const from = nowUs();
         const { rt } = await timeFlips(card, setup, flips);
         window = { from, to: nowUs() };
+        const { profile } = (await post(session, 'Profiler.stop')) as { profile: CpuProfile };
+        writeFileSync(join(dir, `CPU.0.0.${process.pid}.0.client.cpuprofile`), JSON.stringify(profile));
+        session.disconnect();
         for (const [role, us] of before) cpu.set(role, cpuUs(pids[role as keyof typeof pids]) - us);
         return rt;
       } finally {
