@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     const roles = new Map<number, string>();
     let window = { from: 0, to: 0 };
     const cpu = new Map<string, number>();
-    const rt = await withPair({ unpaced: true, backendArgs: crc ? [] : ['--no-crc'], nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] }, async (pair) => {
+    const rt = await withPair({ unpaced: true, backendArgs: crc ? [] : ['--no-crc'], nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${process.env.PROFILE_INTERVAL_US ?? 1000}`] }, async (pair) => {
       roles.set(pair.backend.child.pid!, 'backend');
       roles.set(pair.frontend.child.pid!, 'frontend');
       roles.set(process.pid, 'client (this process)');
