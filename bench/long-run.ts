@@ -22,8 +22,9 @@ async function flipMany(card: Card, setup: { crtcId: number; fbs: number[] }, fl
   }
 }
 
-export async function longRun(flips: number): Promise<LongRunResult> {
-  return withPair({ width: 640, height: 480, unpaced: true, backendArgs: ['--no-crc'] }, async (pair) => {
+/** `nodeArgs` for the frontend and backend: a capped old space makes V8 collect as it goes instead of lazily. */
+export async function longRun(flips: number, nodeArgs: string[] = []): Promise<LongRunResult> {
+  return withPair({ width: 640, height: 480, unpaced: true, backendArgs: ['--no-crc'], nodeArgs }, async (pair) => {
     const pids = { frontend: pair.frontend.child.pid!, backend: pair.backend.child.pid!, client: process.pid };
     const card = Card.open(pair.card);
     try {

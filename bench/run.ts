@@ -137,6 +137,23 @@ async function main(): Promise<void> {
     });
   }
 
+  // V8 grows a heap before it collects it: the same run with the old space capped at 16 MiB (forced to collect as it
+  // goes) tells lazy collection from a leak.
+  const capped = await longRun(longFlips, ['--max-old-space-size=16']);
+  for (const who of ['frontend', 'backend'] as const) {
+    const g = capped[who];
+    row(`long_run_rss_growth_${who}_heap_capped_bytes`, {
+      name: `${who}: RSS growth over ${longFlips} flips, old space capped at 16 MiB`,
+      value: g.rssAfter - g.rssBefore,
+      unit: 'B',
+      reference: long[who].rssAfter - long[who].rssBefore || 1,
+      referenceName: 'the growth uncapped (ratio: share of it that is not garbage awaiting collection)',
+      goal: '< 5 MiB',
+      met: g.rssAfter - g.rssBefore < 5 * 1024 * 1024,
+      note: `fds ${g.fdsBefore} → ${g.fdsAfter}`,
+    });
+  }
+
   const scaleFlips = QUICK ? 300 : 1000;
   const one = await scale(1, 1, scaleFlips);
   const sixteen = await scale(4, 4, scaleFlips);
