@@ -227,11 +227,13 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
     }
     this.crcInFlight = true;
     const unpin = fb.dbuf.pin();
-    // Paced, the shown buffer is stable for a whole period: the CRC starts a moment later, so that the frontend and
-    // its client (on as few as two cores) handle the frame done first. Unpaced, the next flip waits for it: at once.
-    const start = this.options.paced ? new Promise<void>((r) => setTimeout(r, PACED_CRC_DELAY_MS)) : Promise.resolve();
+    // Paced, the shown buffer is stable for a whole period: the CRC starts a moment later and on one thread, so that
+    // the frontend and its client (on as few as two cores) handle the frame done first and keep a core. Unpaced, the
+    // next flip waits for it: at once, a big frame on two threads.
+    const paced = this.options.paced;
+    const start = paced ? new Promise<void>((r) => setTimeout(r, PACED_CRC_DELAY_MS)) : Promise.resolve();
     this.crcDone = start
-      .then(() => frameCrcAsync(view))
+      .then(() => frameCrcAsync(view, paced ? 1 : 2))
       .catch((e: unknown) => {
         // Validation let the view through, so only a bug lands here: the frame goes out without its CRC.
         log.warn(`connector ${this.index}: CRC of frame ${frame.sequence} failed: ${asErrno(e).message}`);

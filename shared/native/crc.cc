@@ -19,7 +19,7 @@ namespace {
 // (crc32_combine64), so that a 4K frame takes a fraction of one thread's time where cores are free. Two bands: the
 // pool has four threads and the recorder's writes use them too.
 constexpr uint64_t kBandMinBytes = uint64_t{2} << 20;
-constexpr size_t kMaxBands = 2;
+constexpr int64_t kMaxBands = 2;
 
 // What the bands of one call share; only the JS thread touches it (OnOK), so no locking.
 struct Frame {
@@ -76,8 +76,9 @@ class BandJob : public Napi::AsyncWorker {
   uLong crc_ = 0;
 };
 
-// crc32Rows(bytes: Uint8Array, offset, rowBytes, pitch, rows) → Promise<number>: the CRC of `rows` runs of
-// `rowBytes` bytes, `pitch` apart, from `offset`. EINVAL unless every row lies inside `bytes`.
+// crc32Rows(bytes: Uint8Array, offset, rowBytes, pitch, rows, maxBands) → Promise<number>: the CRC of `rows` runs
+// of `rowBytes` bytes, `pitch` apart, from `offset`, in at most `maxBands` (1 or 2) bands at once. EINVAL unless
+// every row lies inside `bytes`.
 Napi::Value Crc32Rows(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
@@ -93,6 +94,8 @@ Napi::Value Crc32Rows(const Napi::CallbackInfo& info) {
   if (!ArgInt64(info, 2, "crc32", "rowBytes", 1, kMaxSafeInteger, &rowBytes)) return Napi::Value();
   if (!ArgInt64(info, 3, "crc32", "pitch", rowBytes, kMaxSafeInteger, &pitch)) return Napi::Value();
   if (!ArgInt64(info, 4, "crc32", "rows", 1, kMaxSafeInteger, &rows)) return Napi::Value();
+  int64_t maxBands = 0;
+  if (!ArgInt64(info, 5, "crc32", "maxBands", 1, kMaxBands, &maxBands)) return Napi::Value();
   const uint64_t length = bytes.ByteLength();
   // (rows - 1) * pitch is checked against the length before it is computed, so nothing here overflows.
   if (static_cast<uint64_t>(rows - 1) > (length / static_cast<uint64_t>(pitch)) ||
@@ -105,7 +108,7 @@ Napi::Value Crc32Rows(const Napi::CallbackInfo& info) {
   }
   const uint8_t* first = bytes.Data() + offset;
   const size_t total = static_cast<size_t>(rows) * static_cast<size_t>(rowBytes);
-  const size_t bands = total >= kBandMinBytes && static_cast<size_t>(rows) >= kMaxBands ? kMaxBands : 1;
+  const size_t bands = total >= kBandMinBytes && rows >= maxBands ? static_cast<size_t>(maxBands) : 1;
   Frame* frame = new Frame(env);
   frame->keep = Napi::Persistent(bytes.As<Napi::Object>());
   frame->bands = bands;

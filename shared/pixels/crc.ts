@@ -23,12 +23,13 @@ export function frameCrc(view: FrameView): number {
 }
 
 /**
- * frameCrc computed off the JS thread (libuv's pool), for scanouts that must not wait for 8 MB of reads. The
- * caller keeps the view's memory mapped, and what it shows unchanged, until the promise settles.
+ * frameCrc computed off the JS thread (libuv's pool), for scanouts that must not wait for 8 MB of reads; `bands`
+ * (1 or 2) threads at once for a big frame. The caller keeps the view's memory mapped, and what it shows unchanged,
+ * until the promise settles.
  */
-export function frameCrcAsync(view: FrameView): Promise<number> {
+export function frameCrcAsync(view: FrameView, bands = 2): Promise<number> {
   const format = validateFrameView(view);
-  return crc32Rows(view.data, rowStart(view, format, 0), view.width * format.cpp, view.pitch, view.height);
+  return crc32Rows(view.data, rowStart(view, format, 0), view.width * format.cpp, view.pitch, view.height, bands);
 }
 
 /** CRC-32 (zlib/IEEE) of a byte array, the same function frameCrc applies to the visible rows. */

@@ -124,12 +124,15 @@ describe('frameCrcAsync (thread pool)', () => {
     expect(() => crc32Rows(data, 91, 10, 10, 1)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     expect(() => crc32Rows(data, 0, 10, 9, 2)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     expect(() => crc32Rows(data, 0, 10, 2 ** 52, 2)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => crc32Rows(data, 0, 10, 10, 2, 3)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => crc32Rows(data, 0, 10, 10, 2, 0)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     expect(() => crc32Rows(new Uint16Array(4) as unknown as Uint8Array, 0, 2, 2, 1)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
   });
 
   it('a frame big enough for two bands at once (contiguous, padded, odd row counts) equals zlib.crc32', async () => {
     const data = Uint8Array.from({ length: 3840 * 4 * 301 + 64 }, (_, i) => (i * 2654435761) >>> 24);
     expect(await crc32Rows(data, 0, 3840 * 4, 3840 * 4, 301)).toBe(crc32(data.subarray(0, 3840 * 4 * 301)));
+    expect(await crc32Rows(data, 0, 3840 * 4, 3840 * 4, 301, 1)).toBe(crc32(data.subarray(0, 3840 * 4 * 301)));
     const rows: Uint8Array[] = [];
     for (let r = 0; r < 299; r++) rows.push(data.subarray(16 + r * 3840 * 4, 16 + r * 3840 * 4 + 3000 * 4));
     expect(await crc32Rows(data, 16, 3000 * 4, 3840 * 4, 299)).toBe(crc32(Buffer.concat(rows)));
