@@ -54,16 +54,22 @@ export async function commit(dev: KmsDevice, st: KmsState, checked: CheckedCommi
     for (; reserved > 0; reserved--) ev!.file.unreserveEvent();
     throw e;
   }
-  const flips = checked.crtcs.map((crtc) => (crtc.flip = new PendingFlip(dev, crtc, ev, st.outFences.has(crtc) ? Fence.create() : undefined)));
   const outFences = new Map<Crtc, Fence>();
-  for (const f of flips) if (f.outFence) outFences.set(f.crtc, f.outFence);
+  try {
+    for (const crtc of checked.crtcs) if (st.outFences.has(crtc)) outFences.set(crtc, Fence.create());
+  } catch (e) {
+    if (ev) for (const _ of checked.crtcs) ev.file.unreserveEvent();
+    for (const f of outFences.values()) f.close();
+    throw e;
+  }
+  // From here on every record ends in complete() or abort(): a CRTC left holding one would stay busy for ever.
+  const flips = checked.crtcs.map((crtc) => (crtc.flip = new PendingFlip(dev, crtc, ev, outFences.get(crtc))));
   try {
     const waits = fencesOf(st);
     if (waits.length === 0) {
       await apply(dev, st, checked, flips);
     } else if (!opts.nonblock) {
       if (!(await waitAll(waits, dev.options.fenceTimeoutMs))) {
-        for (const f of flips) f.abort();
         throw pvError('ETIMEDOUT', `a fence did not signal within ${dev.options.fenceTimeoutMs} ms; nothing was changed`);
       }
       await apply(dev, st, checked, flips);
@@ -81,6 +87,7 @@ export async function commit(dev: KmsDevice, st: KmsState, checked: CheckedCommi
       return { outFences };
     }
   } catch (e) {
+    abandon(flips);
     // The caller never sees these fences: nobody else will close them.
     for (const f of outFences.values()) f.close();
     throw e;
@@ -126,12 +133,19 @@ async function apply(dev: KmsDevice, st: KmsState, checked: CheckedCommit, flips
       crtc.state = old.crtc;
       crtc.plane.state = old.plane;
       dev.connectorOf(crtc).state = old.connector;
-      for (let j = i; j < flips.length; j++) flips[j]!.abort();
-      for (const f of flips) f.outFence?.signal();
+      abandon(flips);
       throw e;
     } finally {
       dev.retireScanout();
     }
+  }
+}
+
+/** A commit failed: its records whose PG_FLIP did not go out give their events back; every out-fence signals. */
+function abandon(flips: PendingFlip[]): void {
+  for (const f of flips) {
+    if (!f.target) f.abort();
+    f.outFence?.signal();
   }
 }
 
