@@ -50,11 +50,13 @@ export class AdminCommands {
         return { ok: this.crcStart(connector, domid) };
       case 'crc-read': {
         const entry = this.find(this.captures, connector, domid, 'CRC capture (crc-start first)');
+        await entry.value.settled();
         const read = entry.value.read(maybeUint(req, 'max', Number.MAX_SAFE_INTEGER));
         return { ok: { domid: entry.domid, connector, ...read } };
       }
       case 'crc-stop': {
         const entry = this.take(this.captures, connector, domid, 'CRC capture');
+        await entry.value.settled();
         entry.value.stop();
         return { ok: { domid: entry.domid, connector, ...entry.value.read() } };
       }

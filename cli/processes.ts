@@ -32,8 +32,9 @@ export interface Proc {
 }
 
 /** `detached` puts the process in a process group of its own (as a shell's job is), so it can be signalled as one. */
-export function run(args: string[], env: NodeJS.ProcessEnv = {}, o: { detached?: boolean } = {}): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, detached: o.detached ?? false });
+/** `nodeArgs` go to node itself, before the CLI (e.g. a profiler's flags). */
+export function run(args: string[], env: NodeJS.ProcessEnv = {}, o: { detached?: boolean; nodeArgs?: string[] } = {}): Proc {
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, detached: o.detached ?? false });
   const lines: string[] = [];
   const stdout: string[] = [];
   const watchers: { re: RegExp; resolve: (l: string) => void }[] = [];
@@ -96,6 +97,8 @@ export interface PairOptions {
   frontendArgs?: string[];
   /** Extra environment for both processes. */
   env?: NodeJS.ProcessEnv;
+  /** Flags for node itself in both processes (e.g. --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 /** A backend and a frontend in a fresh runtime dir, up to the point where dri/card0 serves. */
@@ -109,9 +112,9 @@ export async function startPair(o: PairOptions = {}): Promise<Pair> {
     ...(o.unpaced ? ['--unpaced'] : []),
     ...(o.crcLog ? ['--crc-log'] : []),
     ...(o.backendArgs ?? []),
-  ], o.env);
+  ], o.env, { nodeArgs: o.nodeArgs });
   await backend.waitLine(/backend listening/);
-  const frontend = run(['frontend', '--runtime-dir', dir, '--versions', o.frontendVersions ?? '1,2', ...(o.frontendArgs ?? [])], o.env);
+  const frontend = run(['frontend', '--runtime-dir', dir, '--versions', o.frontendVersions ?? '1,2', ...(o.frontendArgs ?? [])], o.env, { nodeArgs: o.nodeArgs });
   try {
     await frontend.waitLine(/frontend ready/);
   } catch (e) {

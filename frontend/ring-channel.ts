@@ -11,6 +11,7 @@ import { EventConsumer } from '../protocol/ring/event-ring.js';
 import { codeOf, fromErrno, knownErrno, pvError, asErrno, type ErrnoLike } from '../shared/errors.js';
 import type { EventChannel } from '../shared/evtchn.js';
 import { logger } from '../shared/log.js';
+import { performance } from 'node:perf_hooks';
 
 const log = logger('evtchnl');
 
@@ -25,7 +26,8 @@ interface Waiter {
   operation: number;
   resolve: (rsp: Response) => void;
   reject: (err: ErrnoLike) => void;
-  timer: NodeJS.Timeout;
+  /** performance.now() past which it times out. */
+  deadline: number;
 }
 
 /** A backend's failure status: a known negative errno keeps its name; anything else (INT_MAX, positive) is EIO. */
@@ -44,6 +46,7 @@ export class RingChannel {
   private queue: Promise<unknown> = Promise.resolve();
   private broken: ErrnoLike | undefined;
   private readonly late = new Set<number>();
+  private deadlineTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly connector: number,
@@ -74,8 +77,8 @@ export class RingChannel {
   /** Everything waiting fails with EIO, as evtchnl_free does. */
   shutdown(err: ErrnoLike = pvError('EIO', 'channel torn down')): void {
     this.broken = err;
+    clearTimeout(this.deadlineTimer);
     if (this.waiter) {
-      clearTimeout(this.waiter.timer);
       this.waiter.reject(err);
       this.waiter = undefined;
     }
@@ -91,19 +94,36 @@ export class RingChannel {
       } catch (e) {
         return reject(asErrno(e));
       }
-      const timer = setTimeout(() => {
-        if (this.waiter?.id !== id) return;
-        this.waiter = undefined;
-        this.late.add(id);
-        if (this.late.size > LATE_IDS) this.late.delete(this.late.values().next().value as number);
-        reject(pvError('ETIMEDOUT', `connector ${this.connector}: no response to op 0x${req.operation.toString(16)} within ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
-      this.waiter = { id, operation: req.operation, resolve, reject, timer };
+      this.waiter = { id, operation: req.operation, resolve, reject, deadline: performance.now() + this.timeoutMs };
+      this.armDeadline();
       if (this.ring.pushRequests()) this.reqChannel.notify();
     }).then((rsp) => {
       if (rsp.status !== 0) throw statusError(rsp.status, `backend failed op 0x${req.operation.toString(16)} on connector ${this.connector}`);
       return rsp;
     });
+  }
+
+  /**
+   * One timer per channel, re-armed for each request instead of a new one per request (a flip's worth of
+   * allocation): it may fire for a request already answered, and then only re-arms for the one in flight.
+   */
+  private armDeadline(): void {
+    if (this.deadlineTimer) this.deadlineTimer.refresh();
+    else this.deadlineTimer = setTimeout(() => this.onDeadline(), this.timeoutMs).unref(); // the ring's watchers keep the loop alive
+  }
+
+  private onDeadline(): void {
+    const w = this.waiter;
+    if (!w) return;
+    const left = w.deadline - performance.now();
+    if (left > 0) {
+      this.deadlineTimer = setTimeout(() => this.onDeadline(), Math.ceil(left)).unref();
+      return;
+    }
+    this.waiter = undefined;
+    this.late.add(w.id);
+    if (this.late.size > LATE_IDS) this.late.delete(this.late.values().next().value as number);
+    w.reject(pvError('ETIMEDOUT', `connector ${this.connector}: no response to op 0x${w.operation.toString(16)} within ${this.timeoutMs} ms`));
   }
 
   private onResponses(): void {
@@ -119,7 +139,6 @@ export class RingChannel {
           }
           if (rsp.operation !== w.operation) throw pvError('EPROTO', `response to op 0x${w.operation.toString(16)} echoes op 0x${rsp.operation.toString(16)}`);
           this.waiter = undefined;
-          clearTimeout(w.timer);
           w.resolve(rsp);
         }
       } while (this.ring.finalCheckForResponses());

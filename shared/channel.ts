@@ -2,7 +2,7 @@
 // with SCM_RIGHTS. Both the control channel (frontend ↔ backend) and the device node (client ↔ frontend) use it.
 import { EventEmitter } from 'node:events';
 import { rmSync } from 'node:fs';
-import msgpack from 'msgpack-lite';
+import { decodePacket, encodePacket } from './packet-codec.js';
 import * as native from './native/index.js';
 import { asErrno, pvError, type ErrnoLike } from './errors.js';
 
@@ -100,7 +100,7 @@ export class Channel extends EventEmitter<ChannelEvents> {
    */
   send(msg: Message, fds: number[] = [], onSent?: () => void): void {
     if (this.closed) throw pvError('EPIPE', 'channel is closed');
-    const data = msgpack.encode(msg);
+    const data = encodePacket(msg);
     if (data.length > MAX_PACKET) throw pvError('EMSGSIZE', `message of ${data.length} bytes exceeds ${MAX_PACKET}`);
     if (this.queue.length === 0 && this.trySend(data, fds)) {
       if (!this.closed) onSent?.();
@@ -187,7 +187,7 @@ export class Channel extends EventEmitter<ChannelEvents> {
       if (got.data.length === 0) return this.close();
       let msg: unknown;
       try {
-        msg = msgpack.decode(got.data);
+        msg = decodePacket(got.data);
       } catch {
         msg = undefined;
       }

@@ -63,6 +63,14 @@ export class Dbuf {
     return this.segments.some((s) => s.faulted);
   }
 
+  /** Keeps the pages mapped while a reader off the JS thread (a CRC) uses them, even past release(); returns the unpin. */
+  pin(): () => void {
+    const held = this.segments.map((s) => s.retain());
+    return () => {
+      for (const s of held.splice(0)) s.release();
+    };
+  }
+
   release(): void {
     for (const s of this.segments) s.release();
     this.segments.length = 0;

@@ -1,17 +1,29 @@
 // One connector's display pipeline: what it is configured to show, the flips waiting for a vblank, and the scanout
-// that latches a flip, computes the frame's CRC and reports frame done. Paced mode latches one flip per vblank at
+// that latches a flip, reports frame done and computes the frame's CRC. Paced mode latches one flip per vblank at
 // the connector's refresh rate; unpaced mode latches each flip at once. While a consumer holds the pipeline (CRC
 // capture, recorder), a paced connector scans out at every vblank, flip or not, as a real CRTC does, so that the
 // consumer sees one frame per vblank with consecutive sequence numbers; without one, only flips cost anything.
+//
+// The CRC is off the critical path, as a hardware CRC is: frame done leaves at the vblank, and the CRC of the frame
+// shown there is computed on the thread pool meanwhile, over the buffer in place. That buffer is stable until the
+// NEXT flip's frame done hands it back to the client, so the next scanout (the latch that sends that frame done)
+// waits for the CRC in flight: scanouts never overlap, and the 'frame' of each one (CRC included) is emitted in
+// order, before the buffer can be reused.
 import { EventEmitter } from 'node:events';
-import { pvError } from '../../shared/errors.js';
-import { frameCrc } from '../../shared/pixels/crc.js';
+import { asErrno, pvError } from '../../shared/errors.js';
+import { logger } from '../../shared/log.js';
+import { frameCrcAsync } from '../../shared/pixels/crc.js';
 import type { FrameView } from '../../shared/pixels/frame.js';
 import { RateMeter } from '../scanout/rate.js';
 import { VblankClock } from '../scanout/vblank.js';
 import type { VblankGrid } from '../../protocol/bus/vblank-grid-keys.js';
 import type { Fb, Viewport } from './framebuffer.js';
 import { LIMITS } from '../limits.js';
+
+const log = logger('pipeline');
+
+/** How long after a paced frame done its CRC starts (a period is 4 ms at the fastest, 240 Hz). */
+const PACED_CRC_DELAY_MS = 1;
 
 export interface ConnectorSpec {
   width: number;
@@ -59,6 +71,13 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
   copiedBytes = 0;
   /** A disconnected connector keeps answering its frontend but scans nothing out. */
   connected = true;
+  /** A scanout's CRC is being computed: the next scanout waits for it. */
+  private crcInFlight = false;
+  /** Settles once the CRC in flight (if any) is in and its frame emitted. */
+  private crcDone: Promise<void> = Promise.resolve();
+  /** A vblank came while the CRC was in flight: it runs once the CRC is in. */
+  private vblankWaiting = false;
+  private closed = false;
 
   constructor(
     readonly index: number,
@@ -118,6 +137,11 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
     };
   }
 
+  /** Resolves once every frame scanned out so far has been emitted with its CRC (at most one is in flight). */
+  crcSettled(): Promise<void> {
+    return this.crcDone;
+  }
+
   /** The shown frame as it is now, for sinks that sample on their own clock (viewer, snapshot). */
   sample(): FrameView | null {
     if (!this.shown || !this.connected) return null;
@@ -156,6 +180,7 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
   }
 
   close(): void {
+    this.closed = true;
     this.clock.stop();
     this.queue.length = 0;
     this.shown = null;
@@ -176,6 +201,10 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
   }
 
   private vblank(): void {
+    if (this.crcInFlight) {
+      this.vblankWaiting = true;
+      return;
+    }
     const fb = this.queue.shift();
     if (fb) {
       this.flips++;
@@ -191,8 +220,35 @@ export class Pipeline extends EventEmitter<PipelineEvents> {
   private scanout(fb: Fb, vp: Viewport): void {
     this.copiedBytes += fb.dbuf.refresh();
     const view = fb.view(vp);
-    this.sequence++;
-    const crc = this.options.crc || this.crcHolds > 0 ? frameCrc(view) : undefined;
-    if (this.listenerCount('frame') > 0) this.emit('frame', { connector: this.index, sequence: this.sequence, crc, view, fb });
+    const frame: ScannedFrame = { connector: this.index, sequence: ++this.sequence, crc: undefined, view, fb };
+    if (!this.options.crc && this.crcHolds === 0) {
+      if (this.listenerCount('frame') > 0) this.emit('frame', frame);
+      return;
+    }
+    this.crcInFlight = true;
+    const unpin = fb.dbuf.pin();
+    // Paced, the shown buffer is stable for a whole period: the CRC starts a moment later and on one thread, so that
+    // the frontend and its client (on as few as two cores) handle the frame done first and keep a core. Unpaced, the
+    // next flip waits for it: at once, a big frame on two threads.
+    const paced = this.options.paced;
+    const start = paced ? new Promise<void>((r) => setTimeout(r, PACED_CRC_DELAY_MS)) : Promise.resolve();
+    this.crcDone = start
+      .then(() => frameCrcAsync(view, paced ? 1 : 2))
+      .catch((e: unknown) => {
+        // Validation let the view through, so only a bug lands here: the frame goes out without its CRC.
+        log.warn(`connector ${this.index}: CRC of frame ${frame.sequence} failed: ${asErrno(e).message}`);
+        return undefined;
+      })
+      .then((crc) => {
+        unpin();
+        this.crcInFlight = false;
+        if (this.closed) return;
+        frame.crc = crc;
+        this.emit('frame', frame);
+        if (this.vblankWaiting) {
+          this.vblankWaiting = false;
+          this.vblank();
+        }
+      });
   }
 }

@@ -1,5 +1,6 @@
 // CRC capture of one connector, like IGT's pipe CRC: from start() on, every frame the connector scans out adds
-// (sequence, CRC-32 of the visible area) to a bounded buffer that reads drain. Holding the pipeline makes a paced
+// (sequence, CRC-32 of the visible area) to a bounded buffer that reads drain. CRCs come in a moment after their
+// frame done (the pipeline computes them off the JS thread), so a read first waits for the one in flight. Holding the pipeline makes a paced
 // connector scan out at every vblank, so the sequence numbers have no gaps; when the buffer fills before anyone
 // reads it, the capture stops at that point (overflowed) instead of leaving a hole.
 import type { Pipeline, ScannedFrame } from '../display/pipeline.js';
@@ -27,11 +28,14 @@ export class CrcCapture {
   private readonly release: () => void;
   private readonly onFrame = (f: ScannedFrame): void => this.add(f);
   private readonly onClosed = (): void => this.stop();
+  /** Frames up to this one were scanned out before the capture started (a CRC in flight then is not ours). */
+  private readonly after: number;
 
   constructor(
     private readonly pipeline: Pipeline,
     private readonly capacity = MAX_PENDING,
   ) {
+    this.after = pipeline.sequence;
     this.release = pipeline.hold({ crc: true });
     pipeline.on('frame', this.onFrame);
     pipeline.once('closed', this.onClosed);
@@ -40,6 +44,11 @@ export class CrcCapture {
   /** The connector went away or stop() was called. */
   get ended(): boolean {
     return this.stopped;
+  }
+
+  /** Resolves once the CRC of every frame scanned out so far is in the buffer (or the capture ended). */
+  settled(): Promise<void> {
+    return this.pipeline.crcSettled();
   }
 
   /** Drains up to `max` entries, oldest first. */
@@ -57,7 +66,7 @@ export class CrcCapture {
   }
 
   private add(f: ScannedFrame): void {
-    if (this.overflowed || f.crc === undefined) return;
+    if (this.overflowed || f.crc === undefined || f.sequence <= this.after) return;
     if (this.pending.length >= this.capacity) {
       this.overflowed = true;
       return;

@@ -52,6 +52,8 @@ export class Card extends EventEmitter<CardEvents> {
   private ended: ErrnoLike | undefined;
   /** Events dropped from a full queue (see MAX_QUEUED_EVENTS). */
   droppedEvents = 0;
+  private readonly userDataBytes = new Uint8Array(8);
+  private readonly userData = new DataView(this.userDataBytes.buffer);
 
   private constructor(private readonly ch: Channel, private readonly devname: string) {
     super();
@@ -258,8 +260,8 @@ export class Card extends EventEmitter<CardEvents> {
   }
 
   pageFlip(crtcId: number, fbId: number, userData: bigint, flags: number = PAGE_FLIP.EVENT): Promise<KmsResult<'MODE_PAGE_FLIP'>> {
-    const user = new Uint8Array(8);
-    new DataView(user.buffer).setBigUint64(0, BigInt.asUintN(64, userData), true);
-    return this.call('MODE_PAGE_FLIP', { crtc_id: crtcId, fb_id: fbId, flags, user_data: user });
+    // The packet is encoded before call() returns, so one scratch array serves every flip.
+    this.userData.setBigUint64(0, BigInt.asUintN(64, userData), true);
+    return this.call('MODE_PAGE_FLIP', { crtc_id: crtcId, fb_id: fbId, flags, user_data: this.userDataBytes });
   }
 }

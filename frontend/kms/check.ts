@@ -39,9 +39,14 @@ function checkPlane(dev: KmsDevice, planeOld: PlaneState, s: PlaneState, possibl
   }
 }
 
+/** Every field of the two modes equal (ModeInfo is flat: numbers and the name). */
 function sameMode(a: Crtc['state'], b: Crtc['state']): boolean {
   if (!a.mode || !b.mode) return a.mode === b.mode;
-  return JSON.stringify(a.mode) === JSON.stringify(b.mode);
+  if (a.mode === b.mode) return true;
+  const x = a.mode as unknown as Record<string, unknown>;
+  const y = b.mode as unknown as Record<string, unknown>;
+  const keys = Object.keys(x);
+  return keys.length === Object.keys(y).length && keys.every((k) => x[k] === y[k]);
 }
 
 export function checkCommit(dev: KmsDevice, st: KmsState, opts: { allowModeset: boolean; event: boolean }): CheckedCommit {

@@ -64,12 +64,6 @@ function bytes(a: Fields, key: string): Uint8Array {
   return v;
 }
 
-function u64Bytes(v: bigint): Uint8Array {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, v, true);
-  return b;
-}
-
 /** One fd riding along: borrowed (the object's own memfd) unless `owned`. */
 function one(r: { result: object; fd: number; owned?: boolean }): WithFds {
   return { result: r.result, fds: [r.fd], owned: r.owned ?? false };
@@ -160,7 +154,7 @@ const HANDLERS: Record<KmsOp, Handler> = {
       crtc_id: uint(a, 'crtc_id'),
       fb_id: uint(a, 'fb_id'),
       flags: uint(a, 'flags'),
-      user_data: u64Bytes(u64(a, 'user_data')),
+      userData: u64(a, 'user_data'),
       sequence: optUint(a, 'sequence', 0),
       out_fence: bool(a, 'out_fence', false),
     }).then((fence) => (fence ? withFences({ out_fence: 0 }, [fence]) : EMPTY)),

@@ -103,7 +103,7 @@ export function disableInto(dev: KmsDevice, st: KmsState, crtc: Crtc): void {
 }
 
 /** Resolves with the out-fence when the flip asked for one (`out_fence`, our extension of the legacy call). */
-export async function pageFlip(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_PAGE_FLIP'>): Promise<Fence | undefined> {
+export async function pageFlip(dev: KmsDevice, file: DrmFile, a: Omit<KmsArgs<'MODE_PAGE_FLIP'>, 'user_data'> & { userData: bigint }): Promise<Fence | undefined> {
   dev.requireMaster(file);
   if (a.flags & ~PAGE_FLIP_FLAGS) throw pvError('EINVAL', `bad page-flip flags 0x${a.flags.toString(16)}`);
   const target = a.flags & (PAGE_FLIP.TARGET_ABSOLUTE | PAGE_FLIP.TARGET_RELATIVE);
@@ -131,13 +131,8 @@ export async function pageFlip(dev: KmsDevice, file: DrmFile, a: KmsArgs<'MODE_P
   st.plane(crtc.plane).fb = fb;
   if (a.out_fence) st.outFences.add(crtc);
   const checked = checkCommit(dev, st, { allowModeset: false, event: wantEvent });
-  const { outFences } = await commit(dev, st, checked, { event: wantEvent ? { file, userData: userDataOf(a.user_data) } : undefined, nonblock: true });
+  const { outFences } = await commit(dev, st, checked, { event: wantEvent ? { file, userData: a.userData } : undefined, nonblock: true });
   return outFences.get(crtc);
-}
-
-function userDataOf(bytes: Uint8Array): bigint {
-  if (bytes.length !== 8) throw pvError('EINVAL', 'user_data must be 8 bytes');
-  return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
 }
 
 /** OBJ_SETPROPERTY / SETPROPERTY: a one-property commit (no modeset allowed), or the DPMS helper. */

@@ -14,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterSeqpacket(env, exports);
   RegisterPoller(env, exports);
   RegisterEventfd(env, exports);
+  RegisterCrc(env, exports);
   RegisterInotify(env, exports);
   return exports;
 }

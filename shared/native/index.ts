@@ -74,6 +74,7 @@ interface Addon {
   eventfdWrite(fd: number, value: number): boolean;
   eventfdRead(fd: number): number;
   isEventfd(fd: number): boolean;
+  crc32Rows(bytes: Uint8Array, offset: number, rowBytes: number, pitch: number, rows: number, maxBands: number): Promise<number>;
   inotifyInit(): number;
   inotifyWatchFd(inotifyFd: number, fd: number): number;
   inotifyUnwatch(inotifyFd: number, wd: number): void;
@@ -222,6 +223,15 @@ export function eventfdRead(fd: number): number {
 /** True iff fd is an eventfd (its /proc/self/fd link reads "anon_inode:[eventfd]"). */
 export function isEventfd(fd: number): boolean {
   return addon.isEventfd(fd);
+}
+/**
+ * CRC-32 (zlib's, as node:zlib crc32) of `rows` runs of `rowBytes` bytes, `pitch` apart from `offset`, computed on
+ * libuv's thread pool, a big frame in up to `maxBands` (1 or 2) row bands at once. The memory is read in place: keep
+ * it mapped (and unchanged, for a meaningful CRC) until the promise settles. EINVAL (thrown) unless every row lies
+ * inside `bytes`.
+ */
+export function crc32Rows(bytes: Uint8Array, offset: number, rowBytes: number, pitch: number, rows: number, maxBands = 2): Promise<number> {
+  return addon.crc32Rows(bytes, offset, rowBytes, pitch, rows, maxBands);
 }
 /** inotify_init1(IN_NONBLOCK | IN_CLOEXEC). */
 export function inotifyInit(): number {

@@ -10,4 +10,5 @@ void RegisterSigbusGuard(Napi::Env env, Napi::Object exports);
 void RegisterSeqpacket(Napi::Env env, Napi::Object exports);
 void RegisterPoller(Napi::Env env, Napi::Object exports);
 void RegisterEventfd(Napi::Env env, Napi::Object exports);
+void RegisterCrc(Napi::Env env, Napi::Object exports);
 void RegisterInotify(Napi::Env env, Napi::Object exports);

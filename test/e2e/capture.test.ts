@@ -11,6 +11,8 @@ import { FFMPEG, wanted } from '../helpers/requires.js';
 import type { CrcRead } from '../../backend/scanout/crc-capture.js';
 import { decodePng } from '../../shared/pixels/png.js';
 import { knownImagePixel } from '../../shared/pixels/pattern.js';
+import { Card } from '../../frontend/client/card.js';
+import { showTwoMappedFramebuffers } from '../helpers/flip-setup.js';
 
 const consecutive = (seqs: number[]) => seqs.every((s, i) => i === 0 || s === seqs[i - 1]! + 1);
 
@@ -151,6 +153,30 @@ describe('CRC capture, snapshots and recordings (paced)', () => {
 });
 
 describe('CRC capture (unpaced)', () => {
+  it('each entry is the CRC of the frame shown, though the client redraws each released buffer at once (1080p)', async () => {
+    // The CRC runs after frame done: the buffer a frame done releases must have had its CRC taken before it.
+    const pair = await startPair({ connectors: '1920x1080', unpaced: true });
+    const card = Card.open(pair.card);
+    try {
+      const { out, fbs, maps } = await showTwoMappedFramebuffers(card);
+      const colour = (i: number) => (0xff000000 | (i * 0x050301)) >>> 0;
+      const start = await adminCall<{ sequence: number }>(pair.admin, { cmd: 'crc-start', connector: 0 });
+      const flips = 24;
+      for (let i = 1; i <= flips; i++) {
+        maps[i % 2]!.words.fill(colour(i)); // the back buffer: the one the last frame done released
+        await card.pageFlip(out.crtcId, fbs[i % 2]!, BigInt(i));
+        await card.nextEvent();
+      }
+      const stop = await adminCall<CrcRead>(pair.admin, { cmd: 'crc-stop', connector: 0 });
+      const frame = new Uint32Array(1920 * 1080);
+      const expected = Array.from({ length: flips }, (_, k) => ({ sequence: start.sequence + 1 + k, crc: crc32(new Uint8Array(frame.fill(colour(k + 1)).buffer)) }));
+      expect(stop.entries).toEqual(expected);
+    } finally {
+      card.close();
+      await pair.stop();
+    }
+  });
+
   it('one entry per flip, consecutive', async () => {
     const pair = await startPair({ connectors: '160x120', unpaced: true, backendArgs: ['--no-crc'] });
     const client = run(['pattern', '--runtime-dir', pair.dir, '--frames', '0']);

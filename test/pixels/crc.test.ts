@@ -4,7 +4,8 @@ import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PIXEL_FORMATS, XRGB8888 } from '../../protocol/formats.js';
-import { bytesCrc, frameCrc } from '../../shared/pixels/crc.js';
+import { bytesCrc, frameCrc, frameCrcAsync } from '../../shared/pixels/crc.js';
+import { crc32Rows } from '../../shared/native/index.js';
 import type { FrameView } from '../../shared/pixels/frame.js';
 
 /** The reference: copy every visible byte out, pixel by pixel, then CRC the copy. */
@@ -104,5 +105,42 @@ describe('frameCrc', () => {
     expect(frameCrc(view)).toBe(crc);
     data[2 * 32 + 5 * 4 + 3] = 0x01; // (5,2): last visible column, X byte
     expect(frameCrc(view)).not.toBe(crc);
+  });
+});
+
+describe('frameCrcAsync (thread pool)', () => {
+  it('equals zlib.crc32 of the visible bytes copied out', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbView, async ({ view, cpp }) => {
+        expect(await frameCrcAsync(view)).toBe(referenceCrc(view, cpp));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses rows that leave the array (EINVAL), and a pitch shorter than a row', () => {
+    const data = new Uint8Array(100);
+    expect(() => crc32Rows(data, 0, 10, 10, 11)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => crc32Rows(data, 91, 10, 10, 1)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => crc32Rows(data, 0, 10, 9, 2)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => crc32Rows(data, 0, 10, 2 ** 52, 2)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => crc32Rows(data, 0, 10, 10, 2, 3)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => crc32Rows(data, 0, 10, 10, 2, 0)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(() => crc32Rows(new Uint16Array(4) as unknown as Uint8Array, 0, 2, 2, 1)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+  });
+
+  it('a frame big enough for two bands at once (contiguous, padded, odd row counts) equals zlib.crc32', async () => {
+    const data = Uint8Array.from({ length: 3840 * 4 * 301 + 64 }, (_, i) => (i * 2654435761) >>> 24);
+    expect(await crc32Rows(data, 0, 3840 * 4, 3840 * 4, 301)).toBe(crc32(data.subarray(0, 3840 * 4 * 301)));
+    expect(await crc32Rows(data, 0, 3840 * 4, 3840 * 4, 301, 1)).toBe(crc32(data.subarray(0, 3840 * 4 * 301)));
+    const rows: Uint8Array[] = [];
+    for (let r = 0; r < 299; r++) rows.push(data.subarray(16 + r * 3840 * 4, 16 + r * 3840 * 4 + 3000 * 4));
+    expect(await crc32Rows(data, 16, 3000 * 4, 3840 * 4, 299)).toBe(crc32(Buffer.concat(rows)));
+  });
+
+  it('reads the last byte of the array and no further', async () => {
+    const data = Uint8Array.from({ length: 100 }, (_, i) => i);
+    expect(await crc32Rows(data, 90, 10, 10, 1)).toBe(crc32(data.subarray(90)));
+    expect(await crc32Rows(data, 0, 10, 45, 3)).toBe(crc32(Buffer.concat([data.subarray(0, 10), data.subarray(45, 55), data.subarray(90, 100)])));
   });
 });

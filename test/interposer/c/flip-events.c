@@ -1,6 +1,8 @@
 /* Through the interposer with libdrm: a modeset on the first connected connector, then N page flips with
  * DRM_MODE_PAGE_FLIP_EVENT, each completion read by drmHandleEvent after a poll(). Checks that the events come
- * in order (user_data 1..N, rising sequence and timestamps) and prints "flips N in order". */
+ * in order (user_data 1..N, rising sequence and timestamps) and prints "flips N in order". With a second argument
+ * W (npm run bench), it also prints the round trip of each flip after the first W, drmModePageFlip to its
+ * handler, in microseconds, one per line. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include <xf86drm.h>
 #include <xf86drmMode.h>
@@ -32,6 +35,12 @@ static void on_flip(int fd, unsigned seq, unsigned sec, unsigned usec, void *dat
   st.pending = 0;
 }
 
+static double now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
 static uint32_t dumb_fb(int fd, uint32_t w, uint32_t h, uint32_t color) {
   struct drm_mode_create_dumb cd = {.width = w, .height = h, .bpp = 32};
   struct drm_mode_map_dumb md = {0};
@@ -49,6 +58,8 @@ static uint32_t dumb_fb(int fd, uint32_t w, uint32_t h, uint32_t color) {
 
 int main(int argc, char **argv) {
   unsigned n = argc > 1 ? (unsigned)atoi(argv[1]) : 30;
+  int timed = argc > 2;
+  unsigned warmup = timed ? (unsigned)atoi(argv[2]) : 0;
   int fd = open("/dev/dri/card0", O_RDWR | O_CLOEXEC);
   if (fd < 0) return perror("open"), 1;
   drmModeRes *res = drmModeGetResources(fd);
@@ -66,6 +77,7 @@ int main(int argc, char **argv) {
   if (drmModeSetCrtc(fd, crtc, fbs[0], 0, 0, &con->connector_id, 1, &mode)) return perror("drmModeSetCrtc"), 1;
   drmEventContext ev = {.version = 2, .page_flip_handler = on_flip};
   for (unsigned i = 1; i <= n; i++) {
+    double t0 = now_us();
     if (drmModePageFlip(fd, crtc, fbs[i % 2], DRM_MODE_PAGE_FLIP_EVENT, (void *)(uintptr_t)i)) return fprintf(stderr, "flip %u: %s\n", i, strerror(errno)), 1;
     st.pending = 1;
     while (st.pending) {
@@ -73,6 +85,7 @@ int main(int argc, char **argv) {
       if (poll(&p, 1, 10000) != 1) return fprintf(stderr, "flip %u: no event\n", i), 1;
       if (drmHandleEvent(fd, &ev)) return fprintf(stderr, "drmHandleEvent failed\n"), 1;
     }
+    if (timed && i > warmup) printf("%.1f\n", now_us() - t0);
   }
   printf("flips %u %s\n", st.done, st.bad ? "OUT OF ORDER" : "in order");
   drmModeFreeConnector(con);
