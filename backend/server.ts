@@ -150,7 +150,11 @@ export class BackendServer extends EventEmitter<ServerEvents> {
       this.lastCrc.set(`${domid}/${f.connector}`, f.crc);
       this.emit('frame', f, domid);
     });
-    peer.on('closed', () => this.byDomid.delete(domid));
+    peer.on('closed', () => {
+      this.byDomid.delete(domid);
+      // Domain ids are never reused: what was kept per connector of a gone peer would only pile up.
+      for (let i = 0; i < this.config.connectors.length; i++) this.lastCrc.delete(`${domid}/${i}`);
+    });
     this.emit('peer', domid);
     peer.start();
   }
