@@ -71,7 +71,10 @@ describe('renderer and compositor in two processes', () => {
       native.close(mine);
       const valid = new Set(Array.from({ length: FRAMES + 1 }, (_, n) => frameCrc(n)));
       valid.add(crc32(new Uint8Array(W * H * 4))); // the light() fb before the first frame (zeros)
-      const logged = r.pair.backend.lines.filter((l) => l.startsWith('crc ')).map((l) => Number(l.split(' ')[3]));
+      const crcLines = () => r.pair.backend.lines.filter((l) => l.startsWith('crc '));
+      // A frame's CRC is logged a moment after its frame done (it is computed off the critical path): wait for it.
+      for (let i = 0; i < 500 && crcLines().length < FRAMES; i++) await new Promise((res) => setTimeout(res, 10));
+      const logged = crcLines().map((l) => Number(l.split(' ')[3]));
       expect(logged.length).toBeGreaterThanOrEqual(FRAMES);
       const torn = logged.filter((c) => !valid.has(c));
       expect(torn).toEqual([]);
