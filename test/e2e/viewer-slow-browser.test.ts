@@ -1,5 +1,5 @@
-// A slow or vanished browser never holds up the scanout: with one viewer that stops reading (its socket buffer fills
-// with a 1080p frame) every flip still completes, the viewer is skipped alone and another keeps getting frames.
+// A slow or vanished browser never holds up the scanout: with one viewer that stops reading (its socket buffers fill
+// and its backlog reaches the bound) every flip still completes, the viewer is skipped alone and another keeps getting frames.
 // Counts only: the flip rate beside a viewer is a figure of `npm run bench`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pair } from '../../cli/processes.js';
@@ -36,8 +36,12 @@ describe('a browser that stops reading (1920x1080 at 60 Hz)', () => {
       await fast.until(() => fast.frames > seen);
       const stats = await adminCall<{ viewers: { frames: number; skipped: number; buffered: number }[] }>(pair.admin, { cmd: 'viewer' });
       const behind = stats.viewers.filter((v) => v.skipped > 0);
+      const ahead = stats.viewers.filter((v) => v.skipped === 0);
       expect(behind.length).toBe(1);
-      expect(behind[0]!.frames).toBeLessThan(3);
+      expect(ahead.length).toBe(1);
+      // How many (small, damage-only) frames fit in the kernel's socket buffers before the bound is reached depends
+      // on the kernel; that the slow one got fewer than the fast one and sits at the bound does not.
+      expect(behind[0]!.frames).toBeLessThan(ahead[0]!.frames);
       expect(behind[0]!.buffered).toBeGreaterThan(1024 * 1024);
       // A browser that vanishes is just forgotten.
       slow.ws.terminate();
