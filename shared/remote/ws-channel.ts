@@ -165,9 +165,18 @@ export abstract class WsChannel extends EventEmitter<ChannelEvents> implements M
     this.out.length = 0;
     this.queuedBytes = 0;
     if (err) log.debug(`link closed: ${err.message}`);
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(err ? (err.code === 'EPROTO' ? 1002 : 1011) : 1000, err?.message.slice(0, 120));
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(err ? (err.code === 'EPROTO' ? 1002 : 1011) : 1000, err && closeReason(err.message));
     else this.ws.terminate();
     this.teardown();
     this.emit('close', err);
   }
+}
+
+/** A close reason within the 123 bytes RFC 6455 allows (ws throws past that), cut at a character boundary. */
+function closeReason(message: string): string {
+  const bytes = Buffer.from(message, 'utf8');
+  if (bytes.length <= 123) return message;
+  let end = 123;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
 }

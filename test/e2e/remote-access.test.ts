@@ -94,6 +94,9 @@ describe('who may connect, and what a hostile peer gets', () => {
     expect(await hostile(['a text frame'])).toBe(1002);
     expect(await hostile([Buffer.from([0xc1, 0xff, 0x00])])).toBe(1002);
     expect(await hostile([enc({ t: 'nonsense' })])).toBe(1002);
+    // An error quoting the peer's multi-byte text: the close reason must stay within 123 bytes (ws throws past that,
+    // which killed the backend before the reason was cut by bytes).
+    expect(await hostile([enc({ t: '€'.repeat(200) })])).toBe(1002);
     expect(await hostile([Buffer.alloc(3 * 1024 * 1024)])).toBe(1009);
     expect(await hostile([enc({ t: 'req', port: 7, pkt: Buffer.alloc(64) })])).toBe(1002);
     expect(await hostile([enc({ t: 'data', seg: 9, spans: [0, 16], z: deflateRawSync(Buffer.alloc(16)) })])).toBe(1002);
