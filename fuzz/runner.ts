@@ -69,7 +69,7 @@ const BATCH: Record<SurfaceName, number> = { 'device-node': 500, control: 200, '
 const WARM_UP: Partial<Record<SurfaceName, number>> = { vnc: 5 };
 const LAST_INPUTS = 20;
 const LONG_ROUND_MS = 15_000;
-const YIELD_EVERY: Record<SurfaceName, number> = { 'device-node': 32, control: 4, 'hostile-backend': 1, vnc: 4, remote: 4 };
+const YIELD_EVERY: Record<SurfaceName, number> = { 'device-node': 32, control: 1, 'hostile-backend': 1, vnc: 1, remote: 1 };
 
 function grew(before: number, after: number, slack: number): boolean {
   return after > before * 1.05 && after - before > slack;
