@@ -3,24 +3,14 @@
 // buffer before every flip, each flip awaited to its flip-complete event. Prints `flips N` as it goes; any error
 // (the device unplugged, an errno on a valid request) prints `honest client failed: ...` and exits 1.
 import { Card } from '../frontend/client/card.js';
-import { findOutput } from '../frontend/client/output.js';
-import type { BufferMapping } from '../frontend/client/mapping.js';
-import { XRGB8888 } from '../protocol/formats.js';
+import { showTwoMappedFramebuffers } from '../frontend/client/flip-buffers.js';
 
 const REPORT_EVERY = 30;
 
 async function main(cardPath: string): Promise<void> {
   const card = Card.open(cardPath);
-  const out = await findOutput(card, 0);
+  const { out, fbs, maps } = await showTwoMappedFramebuffers(card);
   const { hdisplay: w, vdisplay: h } = out.mode;
-  const fbs: number[] = [];
-  const maps: BufferMapping[] = [];
-  for (let i = 0; i < 2; i++) {
-    const d = await card.createDumb(w, h, 32);
-    maps.push(await card.mapDumb(d.handle));
-    fbs.push(await card.addFb2(w, h, XRGB8888.fourcc, d.handle, d.pitch));
-  }
-  await card.setCrtc(out.crtcId, fbs[0]!, 0, 0, [out.connector.connector_id], out.mode);
   console.log('honest client ready');
   for (let n = 1; ; n++) {
     // Touching the mapping is the point: a device unplugged under us shows here (SIGBUS with that policy).

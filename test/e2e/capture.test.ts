@@ -12,7 +12,7 @@ import type { CrcRead } from '../../backend/scanout/crc-capture.js';
 import { decodePng } from '../../shared/pixels/png.js';
 import { knownImagePixel } from '../../shared/pixels/pattern.js';
 import { Card } from '../../frontend/client/card.js';
-import { showTwoMappedFramebuffers } from '../helpers/flip-setup.js';
+import { showTwoMappedFramebuffers } from '../../frontend/client/flip-buffers.js';
 
 const consecutive = (seqs: number[]) => seqs.every((s, i) => i === 0 || s === seqs[i - 1]! + 1);
 

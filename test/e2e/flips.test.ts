@@ -2,7 +2,7 @@
 // order, with the user data, CRTC, increasing sequence and monotonic timestamps; no fd leak over 10,000 flips.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Card } from '../../frontend/client/card.js';
-import { showTwoFramebuffers } from '../helpers/flip-setup.js';
+import { showTwoFramebuffers } from '../../frontend/client/flip-buffers.js';
 import { EVENT_TYPE } from '../../protocol/kms/constants.js';
 import { readFileSync } from 'node:fs';
 import { fdCount, startPair, type Pair } from '../../cli/processes.js';

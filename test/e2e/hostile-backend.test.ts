@@ -11,7 +11,7 @@ import { findOutput } from '../../frontend/client/output.js';
 import { run, type Proc } from '../../cli/processes.js';
 import * as native from '../../shared/native/index.js';
 import { HostileBackend, honest, type HostilePeer } from '../helpers/hostile-backend.js';
-import { showTwoFramebuffers } from '../helpers/flip-setup.js';
+import { showTwoFramebuffers } from '../../frontend/client/flip-buffers.js';
 
 let dir: string;
 let be: HostileBackend;

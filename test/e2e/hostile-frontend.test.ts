@@ -16,7 +16,7 @@ import { writeDirectoryChain } from '../../protocol/displif/page-directory.js';
 import { XRGB8888 } from '../../protocol/formats.js';
 import { XenbusState } from '../../protocol/bus/xenbus-state.js';
 import { Card } from '../../frontend/client/card.js';
-import { showTwoFramebuffers } from '../helpers/flip-setup.js';
+import { showTwoFramebuffers } from '../../frontend/client/flip-buffers.js';
 import { GRANT_PAGES_PER_PEER } from '../../shared/grants.js';
 import * as native from '../../shared/native/index.js';
 import { SEGMENTS_PER_PEER } from '../../shared/sharing.js';

@@ -15,7 +15,7 @@ import type { PeerStatus } from '../../backend/server.js';
 import { Card, type Uevent } from '../../frontend/client/card.js';
 import { findOutput } from '../../frontend/client/output.js';
 import { propertyIds } from '../../frontend/client/atomic.js';
-import { showTwoFramebuffers } from '../helpers/flip-setup.js';
+import { showTwoFramebuffers } from '../../frontend/client/flip-buffers.js';
 import { run, startPair, type Pair } from '../../cli/processes.js';
 
 function subscribe(dir: string): { events: Uevent[]; ch: Channel } {

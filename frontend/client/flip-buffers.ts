@@ -1,8 +1,8 @@
 // What a flipping client sets up first: two full-screen XRGB8888 framebuffers on connector 0's preferred mode, the
 // first one shown, so that flips can alternate between them.
-import type { Card } from '../../frontend/client/card.js';
-import type { BufferMapping } from '../../frontend/client/mapping.js';
-import { findOutput, type Output } from '../../frontend/client/output.js';
+import type { Card } from './card.js';
+import type { BufferMapping } from './mapping.js';
+import { findOutput, type Output } from './output.js';
 import { XRGB8888 } from '../../protocol/formats.js';
 
 export async function showTwoFramebuffers(card: Card): Promise<{ out: Output; fbs: number[] }> {
