@@ -65,8 +65,8 @@ export class RemoteLink {
   /** The frontend's store directory once welcomed ('' if the link closed first). */
   readonly dir: Promise<string>;
   handled = 0;
-  responses = 0;
   private synced: () => void = () => undefined;
+  private responded: () => void = () => undefined;
 
   constructor(target: RemoteTarget) {
     this.ws = new WebSocket(target.url, { headers: { authorization: `Bearer ${target.token}` } });
@@ -83,7 +83,7 @@ export class RemoteLink {
       }
       if (m.t === 'welcome') welcomed(`/local/domain/${String(m.domid)}/device/vdispl/0`);
       else if (m.t === 'synced') this.synced();
-      else if (m.t === 'rsp') this.responses++;
+      else if (m.t === 'rsp') this.responded();
     });
     this.ws.on('open', () => this.ws.send(msgpack.encode({ t: 'hello', pid: 1 })));
   }
@@ -106,6 +106,11 @@ export class RemoteLink {
     clearTimeout(timer);
     if (ok) this.handled++;
     return ok;
+  }
+
+  /** Resolves true at the next ring response (they come after the sync: the ring server answers on its own turn), false if the link closes first. */
+  nextResponse(): Promise<boolean> {
+    return Promise.race([new Promise<boolean>((resolve) => (this.responded = () => resolve(true))), this.closed.then(() => false)]);
   }
 
   async close(): Promise<void> {

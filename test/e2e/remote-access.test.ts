@@ -122,7 +122,6 @@ describe('a seeded storm of hostile messages from token holders', () => {
     const backendPid = r.p.backend.child.pid!;
     const baseline = fdCount(backendPid);
     let handled = 0;
-    let responses = 0;
     for (let conn = 0; conn < 48; conn++) {
       const link = new RemoteLink(r.p);
       const dir = await link.dir;
@@ -134,11 +133,18 @@ describe('a seeded storm of hostile messages from token holders', () => {
       }
       await link.close();
       handled += link.handled;
-      responses += link.responses;
     }
-    // Deep enough to matter: many messages were handled, and ring requests were answered through the relay.
+    // Deep enough to matter: many messages were handled. Whether a storm link's ring answered before it was cut is
+    // the scheduler's business, so one more link sets up a ring and waits for the answer to a request of its own.
     expect(handled).toBeGreaterThan(150);
-    expect(responses).toBeGreaterThan(0);
+    const link = new RemoteLink(r.p);
+    for (const m of ringSetup(await link.dir)) expect(await link.send(msgpack.encode(m))).toBe(true);
+    const answered = link.nextResponse();
+    const pkt = Buffer.alloc(64);
+    pkt[2] = 0xee; // an operation displif does not have: the ring server answers it with -EINVAL
+    expect(await link.send(msgpack.encode({ t: 'req', port: 1, pkt }))).toBe(true);
+    expect(await answered).toBe(true);
+    await link.close();
     // The links' teardown runs as their sockets close; fds settle back within a few turns of the event loop.
     for (let i = 0; i < 100 && fdCount(backendPid) > baseline + 2; i++) await new Promise((res) => setTimeout(res, 50));
     expect(fdCount(backendPid)).toBeLessThanOrEqual(baseline + 2);
