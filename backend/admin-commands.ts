@@ -43,6 +43,8 @@ export class AdminCommands {
     const domid = maybeUint(req, 'domid', 0xffff);
     switch (req.cmd) {
       case 'status':
+        // The CRC of the last frame is computed after its frame done: a client that saw the event sees that CRC.
+        await this.backend.framesSettled();
         return { ok: this.backend.status() };
       case 'snapshot':
         return { ok: await this.backend.snapshot(connector, absolutePath(req), domid) };

@@ -159,6 +159,11 @@ export class BackendServer extends EventEmitter<ServerEvents> {
     peer.start();
   }
 
+  /** Resolves once every frame scanned out so far has its CRC in (status then reports each one's). */
+  async framesSettled(): Promise<void> {
+    await Promise.all(this.peers().flatMap((p) => p.pipelines.map((pipe) => pipe.crcSettled())));
+  }
+
   status(): PeerStatus[] {
     return this.peers().map((p) => ({
       domid: p.domid,

@@ -25,6 +25,10 @@ constexpr size_t kPage = 4096;
 constexpr size_t kMiB = 1024 * 1024;
 constexpr int kFlipping = 256;
 uintptr_t gRegion = 0;
+timer_t gTimer;
+// One-shot, re-armed at the end of each flip: a periodic timer whose period the flip itself outlasts on a loaded
+// machine keeps a SIGALRM always pending and the rounds never advance (a livelock seen under a parallel test run).
+const struct itimerspec kNext = {{0, 0}, {0, 50000}};
 volatile sig_atomic_t gOnY = 0;
 volatile sig_atomic_t gAlarms = 0;
 volatile sig_atomic_t gLost = 0;
@@ -40,6 +44,7 @@ void Flip(int) {
     if (slot != k) gLost = 1;
   }
   gAlarms = gAlarms + 1;
+  timer_settime(gTimer, 0, &kNext, nullptr);  // async-signal-safe
   errno = saved;
 }
 
@@ -73,10 +78,8 @@ int main(int argc, char** argv) {
   std::memset(&sev, 0, sizeof sev);
   sev.sigev_notify = SIGEV_SIGNAL;
   sev.sigev_signo = SIGALRM;
-  timer_t timer;
-  if (timer_create(CLOCK_MONOTONIC, &sev, &timer) != 0) Fail("timer_create");
-  struct itimerspec every = {{0, 200000}, {0, 200000}};
-  if (timer_settime(timer, 0, &every, nullptr) != 0) Fail("timer_settime");
+  if (timer_create(CLOCK_MONOTONIC, &sev, &gTimer) != 0) Fail("timer_create");
+  if (timer_settime(gTimer, 0, &kNext, nullptr) != 0) Fail("timer_settime");
 
   long mismatches = 0;
   for (long i = 0; i < rounds; ++i) {
@@ -85,8 +88,11 @@ int main(int argc, char** argv) {
     const uint8_t got = *static_cast<volatile uint8_t*>(a);
     if (got != 0 || GuardFaults(slotA) != before + 1) ++mismatches;
   }
-  struct itimerspec off = {{0, 0}, {0, 0}};
-  timer_settime(timer, 0, &off, nullptr);
+  sigset_t alarm;
+  sigemptyset(&alarm);
+  sigaddset(&alarm, SIGALRM);
+  sigprocmask(SIG_BLOCK, &alarm, nullptr);  // the handler re-arms the timer: block it rather than race a disarm
+  timer_delete(gTimer);
   if (gLost) Fail("a flipped slot came back elsewhere");
   std::printf("rounds %ld mismatches %ld alarms %ld\n", rounds, mismatches, static_cast<long>(gAlarms));
   return mismatches == 0 ? 0 : 1;
