@@ -20,7 +20,7 @@ import { FakeBackend, type FakeSession } from './fake-backend.js';
 import type { Surface } from './surface.js';
 
 /** Inputs per session before the fake backend restarts. */
-const ROUND = 50;
+const ROUND = 100;
 const STATUSES = [0, -1, -5, -12, -22, -110, 1, 0x7fffffff, -0x80000000, -4096];
 
 export class HostileBackendSurface implements Surface {

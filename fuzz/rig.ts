@@ -38,6 +38,8 @@ export class Rig {
     readonly frontendB: Proc,
     /** The port of the backend's VNC screen (domain 1, connector 0). */
     readonly vncPort: number,
+    /** The process playing the second frontend's backend (a fuzzer of its own: its fds must come back too). */
+    private readonly fakeBackendPid: number,
   ) {
     const watch = (label: string, p: Proc) =>
       void p.exited().then((e) => {
@@ -67,17 +69,17 @@ export class Rig {
   }
 
   /** `startFakeBackend` listens on the given runtime dir's backend.sock before the second frontend starts. */
-  static async start(startFakeBackend: (dir: string) => void): Promise<Rig> {
+  static async start(startFakeBackend: (dir: string) => Promise<{ pid: number }>): Promise<Rig> {
     // Every process is inspectable (loopback, a free port) so that the JS heap can be read after a full collection.
     const pair = await startPair({ connectors: '640x480', backendArgs: ['--vnc', '127.0.0.1:0', '--listen', 'ws://127.0.0.1:0'], env: INSPECTABLE });
     const vncPort = Number(/:(\d+) \(security/.exec(await pair.backend.waitLine(/^vnc: domain 1 connector 0 on /))![1]);
     const honest = runHonest(pair.card);
     await honest.waitLine(/honest client ready/, 30_000);
     const dirB = mkdtempSync(join(tmpdir(), 'pvd-fuzz-b-'));
-    startFakeBackend(dirB);
+    const fake = await startFakeBackend(dirB);
     const frontendB = run(['frontend', '--runtime-dir', dirB, '--response-timeout', '500', '--frame-done-timeout', '500'], INSPECTABLE);
     await frontendB.waitLine(/frontend ready/, 30_000);
-    return new Rig(pair, honest, dirB, frontendB, vncPort);
+    return new Rig(pair, honest, dirB, frontendB, vncPort, fake.pid);
   }
 
   /** Where the backend serves remote frontends, and its token (what the remote surface attacks). */
@@ -92,7 +94,7 @@ export class Rig {
 
   /** The attacked processes, the honest client, and the fuzzer itself (whose own fds must come back too). */
   get pids(): Record<string, number> {
-    return { backend: this.pair.backend.child.pid!, frontend: this.pair.frontend.child.pid!, 'honest client': this.honest.child.pid!, 'frontend-b': this.frontendB.child.pid!, fuzzer: process.pid };
+    return { backend: this.pair.backend.child.pid!, frontend: this.pair.frontend.child.pid!, 'honest client': this.honest.child.pid!, 'frontend-b': this.frontendB.child.pid!, fuzzer: process.pid, 'hostile fuzzer': this.fakeBackendPid };
   }
 
   /** Full garbage collections in every process; the usage then, with each one's JS heap in use. */

@@ -8,7 +8,7 @@ import { Prng } from './prng.js';
 import { Rig, type Usage } from './rig.js';
 import { DeviceNodeSurface } from './device-node.js';
 import { ControlSurface } from './control.js';
-import { HostileBackendSurface } from './hostile-backend.js';
+import { HostileBackendProcess } from './hostile-backend-process.js';
 import { VncSurface } from './vnc.js';
 import { RemoteSurface } from './remote.js';
 import type { Surface } from './surface.js';
@@ -61,6 +61,8 @@ export interface FuzzReport {
   flips: number;
   surfaces: SurfaceReport[];
   findings: Finding[];
+  /** Every process's usage after the last round, against its baseline. */
+  usage: ProcessUsage[];
   /** True when there was no crash, no hang and no leak. */
   clean: boolean;
 }
@@ -84,15 +86,18 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const recent = Object.fromEntries(SURFACES.map((s) => [s, [] as string[]])) as Record<SurfaceName, string[]>;
   const baselines = new Map<string, Usage>();
   let warmedUp = false;
+  let lastUsage: ProcessUsage[] = [];
   const findings: Finding[] = [];
   const started = Date.now();
   let flipsBefore = 0;
   const timeUp = () => o.signal?.aborted || (o.seconds !== undefined && Date.now() - started >= o.seconds * 1000);
   const countsDone = () => o.counts !== undefined && SURFACES.every((s) => reports[s].inputs >= o.counts![s]);
 
-  let hostile: HostileBackendSurface | undefined;
+  let hostile: HostileBackendProcess | undefined;
   const build = async () => {
-    const rig = await Rig.start((dirB) => (hostile = new HostileBackendSurface(prngs['hostile-backend'], dirB)));
+    // Each rig's hostile backend gets a seed of its own from the surface's stream, so a rebuild does not replay it.
+    let built: Rig | undefined;
+    const rig = (built = await Rig.start(async (dirB) => (hostile = await HostileBackendProcess.start(prngs['hostile-backend'].u32(), dirB, (why) => built?.fail(why)))));
     baselines.clear();
     warmedUp = false;
     const surfaces: Record<SurfaceName, Surface> = {
@@ -137,7 +142,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     flipsBefore += rig.flips;
     rig.flips = 0;
     await surfaces['hostile-backend'].endBatch();
-    hostile?.backend.close();
+    await hostile?.close();
     await rig.stop();
     ({ rig, surfaces } = await build());
   };
@@ -204,14 +209,17 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
         const a = after[label]!;
         return { label, before: base, after: a, leak: grew(base.fds, a.fds, 2) || grew(base.heapKb, a.heapKb, 1024) };
       });
-      if (warmedUp) for (const name of active) reports[name].usage = usage;
+      if (warmedUp) {
+        for (const name of active) reports[name].usage = usage;
+        lastUsage = usage;
+      }
       warmedUp = true;
     }
   } finally {
     clearInterval(progress);
     flipsBefore += rig.flips;
     await surfaces['hostile-backend'].endBatch().catch(() => undefined);
-    hostile?.backend.close();
+    await hostile?.close();
     await rig.stop();
   }
   const surfaceReports = SURFACES.map((s) => reports[s]);
@@ -221,6 +229,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     flips: flipsBefore,
     surfaces: surfaceReports,
     findings,
+    usage: lastUsage,
     clean: findings.length === 0 && surfaceReports.every((r) => r.usage.every((u) => !u.leak)),
   };
 }
@@ -244,10 +253,12 @@ const mib = (kb: number) => (kb < 0 ? '?' : (kb / 1024).toFixed(1));
 export function formatReport(r: FuzzReport): string {
   const lines = [`fuzz summary: seed ${r.seed}, ${r.seconds} s, honest flips ${r.flips}, ${r.clean ? 'CLEAN' : 'FAILED'}`];
   for (const s of r.surfaces) {
-    lines.push(`  ${s.name.padEnd(16)} inputs ${String(s.inputs).padStart(8)}  crashes ${s.crashes}  hangs ${s.hangs}`);
-    for (const u of s.usage) {
-      lines.push(`    ${u.label.padEnd(14)} fds ${u.before.fds} → ${u.after.fds}  heap ${mib(u.before.heapKb)} → ${mib(u.after.heapKb)} MiB  rss ${mib(u.before.rssKb)} → ${mib(u.after.rssKb)} MiB${u.leak ? '  LEAK?' : ''}`);
-    }
+    const leaks = s.usage.filter((u) => u.leak).map((u) => u.label);
+    lines.push(`  ${s.name.padEnd(16)} inputs ${String(s.inputs).padStart(8)}  crashes ${s.crashes}  hangs ${s.hangs}${leaks.length ? `  LEAK? in ${leaks.join(', ')}` : ''}`);
+  }
+  lines.push('  after the last round, against the baseline (heap: JS heap in use after a full collection):');
+  for (const u of r.usage) {
+    lines.push(`    ${u.label.padEnd(14)} fds ${u.before.fds} → ${u.after.fds}  heap ${mib(u.before.heapKb)} → ${mib(u.after.heapKb)} MiB  rss ${mib(u.before.rssKb)} → ${mib(u.after.rssKb)} MiB${u.leak ? '  LEAK?' : ''}`);
   }
   for (const f of r.findings) {
     lines.push(`  ${f.kind} on ${f.surface} at input ${f.atInput}: ${f.what}`);
