@@ -18,6 +18,7 @@ import * as native from '../../shared/native/index.js';
 import { findOutput } from '../../frontend/client/output.js';
 import { XRGB8888 } from '../../protocol/formats.js';
 import { pattern, remotePair, startFrontend } from '../helpers/remote.js';
+import { until } from '../helpers/until.js';
 
 describe('who may connect, and what a hostile peer gets', () => {
   const r = remotePair();
@@ -146,7 +147,7 @@ describe('a seeded storm of hostile messages from token holders', () => {
     expect(await answered).toBe(true);
     await link.close();
     // The links' teardown runs as their sockets close; fds settle back within a few turns of the event loop.
-    for (let i = 0; i < 100 && fdCount(backendPid) > baseline + 2; i++) await new Promise((res) => setTimeout(res, 50));
+    await until(() => fdCount(backendPid) <= baseline + 2, 50);
     expect(fdCount(backendPid)).toBeLessThanOrEqual(baseline + 2);
     expect(r.p.backend.child.exitCode).toBe(null);
     await pattern(r.p.dir);
