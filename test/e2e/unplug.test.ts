@@ -34,8 +34,9 @@ describe.each([
       const fePid = pair.frontend.child.pid!;
       const child = spawn(process.execPath, [join(ROOT, 'test/e2e/fixtures/unplug-client.mjs'), pair.card], { stdio: ['pipe', 'pipe', 'inherit'] });
       const lines: string[] = [];
-      createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
-      const exited = once(child, 'exit');
+      const reader = createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
+      // Its last lines may still be in the pipe at 'exit': they are all read once the reader has closed too.
+      const exited = Promise.all([once(child, 'exit'), once(reader, 'close')]).then(([e]) => e);
       while (!lines.includes('flip-pending')) await new Promise((r) => setTimeout(r, 5));
       expect(dumbFds(fePid)).toBe(8);
       // Freeze the backend so the flip cannot complete, then kill it outright.

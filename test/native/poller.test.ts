@@ -136,7 +136,7 @@ describe('watch', () => {
     onTestFinished(() => void open.kill('SIGKILL'));
     let stdout = '';
     const kept = new Promise<void>((resolve) => open.stdout.on('data', (d: Buffer) => ((stdout += d.toString()), stdout.includes('kept\n') && resolve())));
-    const exited = once(open, 'exit');
+    const exited = once(open, 'close'); // after its stdout ended: every byte is in
     await kept;
     open.kill('SIGUSR2');
     expect(await exited).toEqual([0, null]);
