@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { Card } from '../../frontend/client/card.js';
-import { ROOT, run, startPair, waitFor } from '../../cli/processes.js';
+import { ROOT, run, startPair } from '../../cli/processes.js';
 
 function dumbFds(pid: number): number {
   let n = 0;
@@ -64,7 +64,8 @@ describe.each([
       const again = run(['backend', '--runtime-dir', pair.dir, '--connectors', '320x240']);
       try {
         await again.waitLine(/backend listening/);
-        await waitFor(join(pair.dir, 'dri', 'card1'), 30_000);
+        // Its ready line, not its path: the socket file exists a moment before it listens.
+        await pair.frontend.waitLine(/^frontend ready: \S*\/dri\/card1 /, 30_000);
         const fresh = Card.open(join(pair.dir, 'dri', 'card1'));
         expect((await fresh.call('VERSION', {})).name).toBe('pvdisplay');
         fresh.close();

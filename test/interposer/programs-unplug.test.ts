@@ -3,7 +3,7 @@
 // and serves the next backend; nothing hangs or crashes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { run, startPair, waitFor, type Pair } from '../../cli/processes.js';
+import { run, startPair, type Pair } from '../../cli/processes.js';
 import { Card } from '../../frontend/client/card.js';
 import { findOutput } from '../../frontend/client/output.js';
 import { drmProgramsWanted, runUnder, killLeftovers } from '../helpers/drm-programs.js';
@@ -40,7 +40,8 @@ describe.skipIf(!drmProgramsWanted)('backend killed under a program', () => {
     card.close();
     const again = run(['backend', '--runtime-dir', pair.dir, '--connectors', '320x240']);
     try {
-      await waitFor(join(pair.dir, 'dri', 'card1'));
+      // Its ready line, not its path: the socket file exists a moment before it listens.
+      await pair.frontend.waitLine(/^frontend ready: \S*\/dri\/card1 /, 30_000);
       const fresh = Card.open(join(pair.dir, 'dri', 'card1'));
       expect((await fresh.call('VERSION', {})).name).toBe('pvdisplay');
       fresh.close();
