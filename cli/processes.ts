@@ -38,8 +38,7 @@ export function run(args: string[], env: NodeJS.ProcessEnv = {}, o: { detached?:
   const lines: string[] = [];
   const stdout: string[] = [];
   const watchers: { re: RegExp; resolve: (l: string) => void }[] = [];
-  const exit = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
-  for (const s of [child.stdout!, child.stderr!]) {
+  const readers = [child.stdout!, child.stderr!].map((s) =>
     createInterface({ input: s }).on('line', (line) => {
       lines.push(line);
       if (s === child.stdout) stdout.push(line);
@@ -47,8 +46,11 @@ export function run(args: string[], env: NodeJS.ProcessEnv = {}, o: { detached?:
         watchers.splice(watchers.indexOf(w), 1);
         w.resolve(line);
       }
-    });
-  }
+    }),
+  );
+  // 'exit' may come before the last lines are read from the pipes (on a loaded machine it often does): the
+  // process has exited for its callers once its output has all been read too.
+  const exit = Promise.all([once(child, 'exit'), ...readers.map((r) => once(r, 'close'))]).then(([[code, signal]]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
   return {
     child,
     lines,

@@ -68,7 +68,11 @@ export class RemoteLink {
   private synced: () => void = () => undefined;
   private responded: () => void = () => undefined;
 
-  constructor(target: RemoteTarget) {
+  /** `syncWaitMs` null: a sync is awaited until answered or the link closes (tests, whose timeout bounds it). */
+  constructor(
+    target: RemoteTarget,
+    private readonly syncWaitMs: number | null = SYNC_WAIT_MS,
+  ) {
     this.ws = new WebSocket(target.url, { headers: { authorization: `Bearer ${target.token}` } });
     this.ws.on('error', () => undefined);
     this.closed = new Promise((resolve) => this.ws.on('close', () => resolve()));
@@ -98,11 +102,9 @@ export class RemoteLink {
     this.ws.send(frame);
     this.ws.send(msgpack.encode({ t: 'sync', n: 1 }));
     let timer: NodeJS.Timeout | undefined;
-    const ok = await Promise.race([
-      new Promise<boolean>((resolve) => (this.synced = () => resolve(true))),
-      this.closed.then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), SYNC_WAIT_MS))),
-    ]);
+    const wait = this.syncWaitMs;
+    const stuck = wait === null ? [] : [new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), wait)))];
+    const ok = await Promise.race([new Promise<boolean>((resolve) => (this.synced = () => resolve(true))), this.closed.then(() => false), ...stuck]);
     clearTimeout(timer);
     if (ok) this.handled++;
     return ok;

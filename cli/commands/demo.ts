@@ -24,21 +24,27 @@ function exitedEarly(name: string, child: ChildProcess, lastLine: () => string |
   });
 }
 
+/** Per child: resolves once all it printed has been relayed (its pipes can still hold lines at its exit). */
+const relayed = new Map<ChildProcess, Promise<unknown>>();
+
 function start(name: string, args: string[], onLine?: (line: string) => void): ChildProcess {
   const child = spawn(process.execPath, [process.argv[1]!, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  for (const stream of [child.stdout!, child.stderr!]) {
+  const readers = [child.stdout!, child.stderr!].map((stream) =>
     createInterface({ input: stream }).on('line', (line) => {
       process.stdout.write(`[${name}] ${line}\n`);
       onLine?.(line);
-    });
-  }
+    }),
+  );
+  relayed.set(child, Promise.all(readers.map((r) => once(r, 'close'))));
   return child;
 }
 
 async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  await once(child, 'exit');
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+  await relayed.get(child);
 }
 
 export function register(program: Command): void {
@@ -100,6 +106,9 @@ export function register(program: Command): void {
             if (!signalled) throw pvError('EIO', `the client exited with code ${String(code)} before finishing`);
           }),
         ]);
+        // The CRC of the client's last frame is computed after its frame done: status answers once every frame
+        // scanned out has its CRC in, so by then the backend has printed each one's line.
+        await adminCall(join(dir, 'admin.sock'), { cmd: 'status' });
         const path = resolve(o.snapshot);
         const snap = await adminCall<SnapshotResult>(join(dir, 'admin.sock'), { cmd: 'snapshot', connector: 0, path });
         process.stdout.write(describeSnapshot(snap) + '\n');

@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { run } from '../../cli/processes.js';
 import { browserWanted, launchBrowser, type Browser, type PageGlobals } from '../helpers/browser.js';
 import { knownImageMismatches } from '../helpers/known-image.js';
-import { SpriteClient } from '../../bench/sprite-client.js';
+import { SPRITE, SpriteClient } from '../../bench/sprite-client.js';
 import { startViewerPair } from '../helpers/viewer-socket.js';
 import { RawFrontend } from '../helpers/raw-frontend.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -110,14 +110,15 @@ describe.skipIf(!browserWanted)('the viewer in Chromium', () => {
       const before = { ...received };
       for (let i = 0; i < 60; i++) await sprite.step();
       const at = SpriteClient.position(60);
-      // The canvas catches up with the client's last frame: the square where the client left it.
+      // The canvas catches up with the client's last frame: the square where the client left it (its corner pixel,
+      // which no earlier frame's square covered: the one before was 5 px left and 3 px up).
       await page.waitForFunction(
         ([sel, x, y]) => {
           const d = (globalThis as unknown as PageGlobals).document.querySelector(sel)!.getContext('2d').getImageData(x, y, 1, 1).data;
           return d[0] === 0xff && d[1] === 0x80 && d[2] === 0;
         },
-        [CANVAS, at.x + 32, at.y + 32] as const,
-        { timeout: 5000 },
+        [CANVAS, at.x + SPRITE - 1, at.y + SPRITE - 1] as const,
+        { timeout: 30_000 },
       );
       const updates = received.frames - before.frames;
       const perUpdate = (received.bytes - before.bytes) / updates;

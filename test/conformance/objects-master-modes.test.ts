@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DPMS, DRM_CLIENT_CAP, LINK_STATUS, OBJECT_TYPE, PROP } from '../../protocol/kms/constants.js';
 import { encodeModeInfo } from '../../protocol/kms/blobs.js';
 import { fails, litRig, rig, type Lit, type Rig } from './fixture.js';
+import { until } from '../helpers/until.js';
 
 describe('property blobs', () => {
   let r: Rig;
@@ -33,13 +34,15 @@ describe('property blobs', () => {
     const mine = (await create(a)).blob_id;
     expect((await b.call('MODE_GETPROPBLOB', { blob_id: mine })).length).toBe(68);
     await fails(b.call('MODE_DESTROYPROPBLOB', { blob_id: mine }), 'EPERM');
-    const theirs = [];
+    const theirs: number[] = [];
     for (let i = 0; i < 5; i++) theirs.push((await create(b)).blob_id);
     const gone = (await create(b)).blob_id;
     await b.call('MODE_DESTROYPROPBLOB', { blob_id: gone });
     await fails(a.call('MODE_GETPROPBLOB', { blob_id: gone }), 'ENOENT');
     b.close();
-    await new Promise((res) => setTimeout(res, 50));
+    // The frontend hears of b's close on b's socket, not a's: a's next request may come first, so ask until the
+    // close has landed (ENOENT for one of them), then check every one.
+    await until(() => a.call('MODE_GETPROPBLOB', { blob_id: theirs[0]! }).then(() => false, () => true));
     for (const id of theirs) await fails(a.call('MODE_GETPROPBLOB', { blob_id: id }), 'ENOENT');
     expect((await a.call('MODE_GETPROPBLOB', { blob_id: mine })).length).toBe(68);
   });

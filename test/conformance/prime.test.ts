@@ -10,6 +10,7 @@ import { XRGB8888 } from '../../protocol/formats.js';
 import { adminCall } from '../../cli/admin-client.js';
 import type { PeerStatus } from '../../backend/server.js';
 import { fails, rig, type Rig } from './fixture.js';
+import { until } from '../helpers/until.js';
 
 const RDWR = 0o2000002;
 const CLOEXEC = 0o2000000;
@@ -194,7 +195,7 @@ describe('PRIME self-import', () => {
     expect(memfdMaps()).toBe(baseline + 1);
     native.close(dmabuf);
     // The frontend hears of the close asynchronously; the backend then lets go of the buffer's pages.
-    for (let i = 0; i < 500 && memfdMaps() !== baseline; i++) await new Promise((res) => setTimeout(res, 10));
+    await until(() => memfdMaps() === baseline);
     expect(memfdMaps()).toBe(baseline);
   });
 

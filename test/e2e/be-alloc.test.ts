@@ -10,6 +10,7 @@ import { XRGB8888 } from '../../protocol/formats.js';
 import { adminCall } from '../../cli/admin-client.js';
 import type { PeerStatus } from '../../backend/server.js';
 import { startPair } from '../../cli/processes.js';
+import { until } from '../helpers/until.js';
 
 const memfdMaps = (pid: number, name: string) => readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').filter((l) => l.includes(name)).length;
 
@@ -36,7 +37,7 @@ describe('be-alloc', () => {
       // Destroyed buffers go back: the backend unmaps them.
       await card.rmFb(fb2);
       await card.destroyDumb(d2.handle);
-      for (let i = 0; i < 100 && memfdMaps(bePid, 'pvdisplay-be-buffer') !== 1; i++) await new Promise((r) => setTimeout(r, 10));
+      await until(() => memfdMaps(bePid, 'pvdisplay-be-buffer') === 1);
       expect(memfdMaps(bePid, 'pvdisplay-be-buffer')).toBe(1);
       // Unplug: the storage is released at once, the client reads zeros.
       pair.backend.child.kill('SIGKILL');

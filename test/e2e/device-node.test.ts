@@ -6,6 +6,7 @@ import { Card } from '../../frontend/client/card.js';
 import { findOutput } from '../../frontend/client/output.js';
 import { XRGB8888 } from '../../protocol/formats.js';
 import { startPair, type Pair } from '../../cli/processes.js';
+import { until } from '../helpers/until.js';
 
 describe('device node', () => {
   let pair: Pair;
@@ -73,7 +74,7 @@ describe('device node', () => {
       const m = native.recv(fd, 1024);
       if (m && m.data.length === 0) eof = true;
     });
-    for (let i = 0; i < 100 && !eof; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => eof);
     w.close();
     native.close(fd);
     expect(eof).toBe(true);

@@ -9,7 +9,8 @@ import { findOutput } from '../../frontend/client/output.js';
 import { XRGB8888 } from '../../protocol/formats.js';
 import { adminCall } from '../../cli/admin-client.js';
 import type { PeerStatus } from '../../backend/server.js';
-import { run, waitFor } from '../../cli/processes.js';
+import { run } from '../../cli/processes.js';
+import { until } from '../helpers/until.js';
 
 const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 
@@ -41,7 +42,6 @@ describe('a frontend dies', () => {
       const baseline = fds(bePid);
       const feA = run(['frontend', '--runtime-dir', dir]);
       await feA.waitLine(/frontend ready: .*card1/);
-      await waitFor(join(dir, 'dri', 'card1'));
       const cardA = Card.open(join(dir, 'dri', 'card1'));
       await flips(cardA, 5);
       expect((await adminCall<PeerStatus[]>(join(dir, 'admin.sock'), { cmd: 'status' })).length).toBe(2);
@@ -49,11 +49,9 @@ describe('a frontend dies', () => {
       feA.child.kill('SIGKILL');
       await feA.exited();
       cardA.close();
-      let status = await adminCall<PeerStatus[]>(join(dir, 'admin.sock'), { cmd: 'status' });
-      for (let i = 0; i < 100 && status.length !== 1; i++) status = await adminCall<PeerStatus[]>(join(dir, 'admin.sock'), { cmd: 'status' });
-      expect(status.length).toBe(1);
+      await until(async () => (await adminCall<PeerStatus[]>(join(dir, 'admin.sock'), { cmd: 'status' })).length === 1);
       // The admin connections of the status calls close a moment after their answers.
-      for (let i = 0; i < 100 && fds(bePid) !== baseline; i++) await new Promise((r) => setTimeout(r, 10));
+      await until(() => fds(bePid) === baseline);
       expect(fds(bePid)).toBe(baseline);
       // B goes on as if nothing happened.
       const out = await findOutput(cardB, 0);

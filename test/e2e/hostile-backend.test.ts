@@ -175,12 +175,16 @@ describe('a backend that breaks the ring protocol is dropped as a whole peer', (
   }
 });
 
+const FRAME_DONE_TIMEOUT = 3000;
+
 describe('a late frame done', () => {
   // The first flip shows fbs[1] and is never reported (its frame-done timer releases it); the second shows
   // fbs[second], which may be the same buffer, whose frame done then carries the same cookie.
   for (const [name, second] of [['the next flip', 0], ['the next flip to the same buffer', 1]] as const) {
     it(`of a flip that timed out does not complete ${name}`, async () => {
-      const peer = await start('--frame-done-timeout', '300');
+      // Flip 1 waits for this timer once; flip 2 must not meet it while the test delivers flip 1's late frame done
+      // and checks that nothing came (300 ms was within a loaded machine's reach), so it is long.
+      const peer = await start('--frame-done-timeout', String(FRAME_DONE_TIMEOUT));
       await fe.waitLine(/frontend ready: .*card0/);
       const cookies: bigint[] = [];
       be.script = (req, p) => {
@@ -190,7 +194,7 @@ describe('a late frame done', () => {
       const card = open();
       const { out, fbs } = await showTwoFramebuffers(card);
       await card.pageFlip(out.crtcId, fbs[1]!, 1n);
-      expect((await card.nextEvent()).userData).toBe(1n);
+      expect((await card.nextEvent(FRAME_DONE_TIMEOUT * 4)).userData).toBe(1n);
       await card.pageFlip(out.crtcId, fbs[second]!, 2n);
       while (cookies.length < 2) await new Promise((r) => setTimeout(r, 5));
       expect(cookies[1] === cookies[0]).toBe(second === 1);

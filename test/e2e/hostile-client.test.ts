@@ -9,6 +9,7 @@ import { CRTC_SEQUENCE, VBLANK } from '../../protocol/kms/constants.js';
 import * as native from '../../shared/native/index.js';
 import { fdCount, startPair, type Pair } from '../../cli/processes.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { until } from '../helpers/until.js';
 
 /** A process's soft limit of open files, from /proc. */
 function fdLimit(pid: number): number {
@@ -164,7 +165,7 @@ describe('hostile client', () => {
     }
     await honestClientServed();
     // Eventually: the file's close is handled after its queued requests were answered into the void.
-    for (let i = 0; i < 500 && fdCount(pid) > baseline; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => fdCount(pid) <= baseline);
     expect(fdCount(pid)).toBeLessThanOrEqual(baseline);
   });
 
@@ -246,7 +247,7 @@ describe('hostile client', () => {
     } finally {
       for (const card of files) card.close();
     }
-    for (let i = 0; i < 500 && (await pending()) > before; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(async () => (await pending()) <= before);
     expect(await pending()).toBe(before);
     await honestClientServed();
   });
@@ -292,7 +293,7 @@ describe('buffer budgets', () => {
       b.close();
       // The closed file's buffers go back to the device (its DBUF_DESTROYs are in flight: ask until they land).
       let got: unknown;
-      for (let i = 0; i < 100 && !got; i++) got = await dumb(c, 30).catch(() => new Promise((r) => setTimeout(r, 20)).then(() => undefined));
+      await until(async () => (got = await dumb(c, 30).catch(() => undefined)) !== undefined, 20);
       expect(got).toMatchObject({ size: 30 * PAGES });
       // The count of buffers is bounded too, per file and per device (a holds 1, c 4: 1 + 1 imported + 31 + 30 pages).
       const d = Card.open(pair.card);

@@ -17,6 +17,7 @@ import { findOutput } from '../../frontend/client/output.js';
 import { propertyIds } from '../../frontend/client/atomic.js';
 import { showTwoFramebuffers } from '../../frontend/client/flip-buffers.js';
 import { run, startPair, type Pair } from '../../cli/processes.js';
+import { until } from '../helpers/until.js';
 
 function subscribe(dir: string): { events: Uevent[]; ch: Channel } {
   const ch = connectChannel(join(dir, 'dri', 'uevent'));
@@ -25,21 +26,16 @@ function subscribe(dir: string): { events: Uevent[]; ch: Channel } {
   return { events, ch };
 }
 
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
+const FRAME_DONE_TIMEOUT = 5000;
 
 describe('connector hotplug', () => {
   let pair: Pair;
   let card: Card;
   beforeAll(async () => {
-    pair = await startPair({ connectors: '640x480', frontendArgs: ['--frame-done-timeout', '300'] });
+    // Only the dropped frame done may time out: every other flip's frame done must beat the timer (their
+    // link-status stays Good and no extra uevent comes), so it is far beyond what a loaded machine takes.
+    pair = await startPair({ connectors: '640x480', frontendArgs: ['--frame-done-timeout', String(FRAME_DONE_TIMEOUT)] });
     card = Card.open(pair.card);
   });
   afterAll(async () => {
@@ -85,7 +81,7 @@ describe('connector hotplug', () => {
     const edidFile = join(pair.dir, 'dmt.bin');
     writeFileSync(edidFile, buildEdid({ width: 1024, height: 768, timing: dmt }));
     expect((await run(['hotplug', '--runtime-dir', pair.dir, '--connector', '0', '--on', '--edid', edidFile]).exited()).code).toBe(0);
-    for (let i = 0; i < 200 && (await findOutput(card, 0)).mode.hdisplay !== 1024; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(async () => (await findOutput(card, 0)).mode.hdisplay === 1024);
     expect((await findOutput(card, 0)).mode).toMatchObject({ clock: 65_000, hdisplay: 1024, hsync_start: 1048, hsync_end: 1184, htotal: 1344, vdisplay: 768, vsync_start: 771, vsync_end: 777, vtotal: 806, vrefresh: 60, flags: ModeFlag.NHSYNC | ModeFlag.NVSYNC });
   });
 
@@ -97,7 +93,7 @@ describe('connector hotplug', () => {
     expect((await hp.exited()).code).toBe(0);
     // The connector's status key and its EDID generation both change: at least one uevent, the last after re-probe.
     await until(() => sub.events.length >= 1);
-    for (let i = 0; i < 200 && (await findOutput(card, 0)).mode.hdisplay !== 800; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(async () => (await findOutput(card, 0)).mode.hdisplay === 800);
     const out = await findOutput(card, 0);
     expect([out.mode.hdisplay, out.mode.vdisplay]).toEqual([800, 600]);
     const d = await card.createDumb(800, 600, 32);
@@ -119,13 +115,15 @@ describe('connector hotplug', () => {
     const sub = subscribe(pair.dir);
     await adminCall(pair.admin, { cmd: 'fault', kind: 'drop-frame-done', count: 1 });
     await card.pageFlip(out.crtcId, other, 1n);
-    expect((await card.nextEvent(3000)).userData).toBe(1n);
+    expect((await card.nextEvent(60_000)).userData).toBe(1n);
     expect(await linkStatus()).toBe(LINK_STATUS.BAD);
     await until(() => sub.events.length === 1);
-    const st = await adminCall<PeerStatus[]>(pair.admin, { cmd: 'status' });
-    expect(st[0]!.connectors[0]).toMatchObject({ frameDoneTimeouts: 1, linkStatus: 'Bad' });
+    // The frontend publishes its count over the store, a path of its own to the backend: wait until it lands.
+    const published = async () => (await adminCall<PeerStatus[]>(pair.admin, { cmd: 'status' }))[0]!.connectors[0]!;
+    await until(async () => ((await published()).frameDoneTimeouts ?? 0) >= 1);
+    expect(await published()).toMatchObject({ frameDoneTimeouts: 1, linkStatus: 'Bad' });
     await card.pageFlip(out.crtcId, crtc.fb_id, 2n);
-    expect((await card.nextEvent(3000)).userData).toBe(2n);
+    expect((await card.nextEvent(60_000)).userData).toBe(2n);
     expect(await linkStatus()).toBe(LINK_STATUS.GOOD);
     await until(() => sub.events.length === 2);
     sub.ch.close();
@@ -137,15 +135,17 @@ describe('connector hotplug', () => {
     const sub = subscribe(pair.dir);
     await adminCall(pair.admin, { cmd: 'fault', kind: 'errno', op: 'PG_FLIP', errno: 'EIO' });
     await card.pageFlip(out.crtcId, fbs[1]!, 3n);
-    expect((await card.nextEvent(3000)).userData).toBe(3n);
+    expect((await card.nextEvent(60_000)).userData).toBe(3n);
     await until(() => sub.events.length === 1);
     expect(sub.events[0]).toEqual({ action: 'change', devname: 'card0', hotplug: 1, connector: id });
     expect(await linkStatusOf(id)).toBe(LINK_STATUS.BAD);
     expect((await card.call('MODE_GETCONNECTOR', { connector_id: id })).connection).toBe(CONNECTION.CONNECTED);
-    const st = await adminCall<PeerStatus[]>(pair.admin, { cmd: 'status' });
-    expect(st[0]!.connectors[0]).toMatchObject({ connected: true, linkStatus: 'Bad' });
+    // Published over the store, as above (the status said Good until now).
+    const published = async () => (await adminCall<PeerStatus[]>(pair.admin, { cmd: 'status' }))[0]!.connectors[0]!;
+    await until(async () => (await published()).linkStatus === 'Bad');
+    expect(await published()).toMatchObject({ connected: true, linkStatus: 'Bad' });
     await card.pageFlip(out.crtcId, fbs[0]!, 4n);
-    expect((await card.nextEvent(3000)).userData).toBe(4n);
+    expect((await card.nextEvent(60_000)).userData).toBe(4n);
     expect(await linkStatusOf(id)).toBe(LINK_STATUS.GOOD);
     await until(() => sub.events.length === 2);
     sub.ch.close();
@@ -157,15 +157,15 @@ describe('connector hotplug', () => {
     const sub = subscribe(pair.dir);
     const before = [fds(fePid), fds(bePid)];
     for (let i = 0; i < 1000; i++) await adminCall(pair.admin, { cmd: 'hotplug', connector: 0, connected: i % 2 === 1 });
-    await until(() => sub.events.length >= 1000, 10_000);
+    await until(() => sub.events.length >= 1000);
     await new Promise((r) => setTimeout(r, 100));
     expect(sub.events.length).toBe(1000);
     expect(sub.events.every((e) => e.action === 'change' && e.hotplug === 1)).toBe(true);
     const id = (await card.call('MODE_GETRESOURCES', {})).connectors[0]!;
     expect((await card.call('MODE_GETCONNECTOR', { connector_id: id })).connection).toBe(CONNECTION.CONNECTED);
     sub.ch.close();
-    // Closing is asynchronous on both sides: wait until the counts settle (at most 10 s), then compare.
-    for (let i = 0; i < 1000 && (fds(bePid) > before[1]! || fds(fePid) > before[0]!); i++) await new Promise((r) => setTimeout(r, 10));
+    // Closing is asynchronous on both sides: wait until the counts settle, then compare.
+    await until(() => fds(bePid) <= before[1]! && fds(fePid) <= before[0]!);
     // No growth (an earlier test's subscriber may still have been closing when `before` was taken).
     expect(fds(fePid)).toBeLessThanOrEqual(before[0]!);
     expect(fds(bePid)).toBeLessThanOrEqual(before[1]!);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as native from '../../shared/native/index.js';
 import { waitSignalled } from '../../shared/fence.js';
 import { Card } from '../../frontend/client/card.js';
-import { run, startPair, waitFor, type Pair } from '../../cli/processes.js';
+import { run, startPair, type Pair } from '../../cli/processes.js';
 import { fails } from '../conformance/fixture.js';
 
 type Gone = 'SIGKILL' | 'SIGTERM';
@@ -25,7 +25,9 @@ function backendComes(pair: Pair): ReturnType<typeof run> {
 /** IGT's health check: after a moment the (re-scanned) node opens and answers. */
 async function healthy(pair: Pair, name: string): Promise<void> {
   const path = join(pair.dir, 'dri', name);
-  await waitFor(path, 5000);
+  // Not the path's existence: the socket file is bound a moment before it listens (a connect in between is
+  // ECONNREFUSED, seen under load). The ready line comes once it listens; a new backend takes seconds under load.
+  await pair.frontend.waitLine(new RegExp(`^frontend ready: ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `), 30_000);
   const card = Card.open(path);
   expect((await card.call('VERSION', {})).name).toBe('pvdisplay');
   const res = await card.call('MODE_GETRESOURCES', {});
@@ -114,7 +116,7 @@ describe('after unplug (KMS.md §3, §1.13 under zero-page)', () => {
       await card.call('WAIT_VBLANK', { type: 0x1 | 0x4000000, sequence: 0, signal: 5 });
       await backendGoes(pair, 'SIGKILL');
       // UNP-07: what was queued before is still there.
-      expect((await card.nextEvent(1000)).userData).toBe(5n);
+      expect((await card.nextEvent(30_000)).userData).toBe(5n);
       // UNP-03 / UNP-04 / UNP-11: every call, getters and cleanup included, is ENODEV.
       await fails(card.call('VERSION', {}), 'ENODEV');
       await fails(card.call('GET_CAP', { capability: 1 }), 'ENODEV');

@@ -7,6 +7,7 @@ import { adminCall } from '../../cli/admin-client.js';
 import { decodePng } from '../../shared/pixels/png.js';
 import { run, startPair, type Pair } from '../../cli/processes.js';
 import { knownImageMismatches } from '../helpers/known-image.js';
+import { until } from '../helpers/until.js';
 
 describe('one frame end to end', () => {
   let pair: Pair;
@@ -32,11 +33,10 @@ describe('one frame end to end', () => {
     expect(await client.stop('SIGINT')).toEqual({ code: 0, signal: null });
     // With the client gone its framebuffers are removed and the connector soon shows nothing.
     let last: unknown;
-    for (let i = 0; i < 100; i++) {
+    await until(async () => {
       last = await adminCall(pair.admin, { cmd: 'snapshot', connector: 0, path }).catch((e: unknown) => e);
-      if ((last as { code?: string }).code === 'ENODEV') break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+      return (last as { code?: string }).code === 'ENODEV';
+    }, 20);
     expect(last).toMatchObject({ code: 'ENODEV' });
   });
 

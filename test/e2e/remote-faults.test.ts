@@ -15,7 +15,9 @@ describe('faults of a real network, through a proxy', () => {
   let proxy: FaultProxy;
   let s: Screen;
   const r = remotePair({
-    frontendArgs: ['--frame-done-timeout', '1500', '--response-timeout', '600000'],
+    // Far beyond an honest frame's time on a loaded machine (a timer-released flip's frame may not be in place for
+    // the CRC check); only the stall test waits for it, once.
+    frontendArgs: ['--frame-done-timeout', '5000', '--response-timeout', '600000'],
     route: async (url) => {
       proxy = new FaultProxy(Number(new URL(url).port));
       return `ws://127.0.0.1:${await proxy.listen()}`;

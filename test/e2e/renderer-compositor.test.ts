@@ -12,6 +12,7 @@ import { ATOMIC_FLAGS } from '../../protocol/kms/constants.js';
 import { XRGB8888 } from '../../protocol/formats.js';
 import { rig } from '../conformance/fixture.js';
 import { ROOT } from '../../cli/processes.js';
+import { until } from '../helpers/until.js';
 
 const W = 256;
 const H = 128;
@@ -73,7 +74,7 @@ describe('renderer and compositor in two processes', () => {
       valid.add(crc32(new Uint8Array(W * H * 4))); // the light() fb before the first frame (zeros)
       const crcLines = () => r.pair.backend.lines.filter((l) => l.startsWith('crc '));
       // A frame's CRC is logged a moment after its frame done (it is computed off the critical path): wait for it.
-      for (let i = 0; i < 500 && crcLines().length < FRAMES; i++) await new Promise((res) => setTimeout(res, 10));
+      await until(() => crcLines().length >= FRAMES);
       const logged = crcLines().map((l) => Number(l.split(' ')[3]));
       expect(logged.length).toBeGreaterThanOrEqual(FRAMES);
       const torn = logged.filter((c) => !valid.has(c));

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { Card } from '../../frontend/client/card.js';
-import { ROOT, run, startPair, waitFor } from '../../cli/processes.js';
+import { ROOT, run, startPair } from '../../cli/processes.js';
 
 function dumbFds(pid: number): number {
   let n = 0;
@@ -34,8 +34,9 @@ describe.each([
       const fePid = pair.frontend.child.pid!;
       const child = spawn(process.execPath, [join(ROOT, 'test/e2e/fixtures/unplug-client.mjs'), pair.card], { stdio: ['pipe', 'pipe', 'inherit'] });
       const lines: string[] = [];
-      createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
-      const exited = once(child, 'exit');
+      const reader = createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
+      // Its last lines may still be in the pipe at 'exit': they are all read once the reader has closed too.
+      const exited = Promise.all([once(child, 'exit'), once(reader, 'close')]).then(([e]) => e);
       while (!lines.includes('flip-pending')) await new Promise((r) => setTimeout(r, 5));
       expect(dumbFds(fePid)).toBe(8);
       // Freeze the backend so the flip cannot complete, then kill it outright.
@@ -63,7 +64,8 @@ describe.each([
       const again = run(['backend', '--runtime-dir', pair.dir, '--connectors', '320x240']);
       try {
         await again.waitLine(/backend listening/);
-        await waitFor(join(pair.dir, 'dri', 'card1'), 30_000);
+        // Its ready line, not its path: the socket file exists a moment before it listens.
+        await pair.frontend.waitLine(/^frontend ready: \S*\/dri\/card1 /, 30_000);
         const fresh = Card.open(join(pair.dir, 'dri', 'card1'));
         expect((await fresh.call('VERSION', {})).name).toBe('pvdisplay');
         fresh.close();

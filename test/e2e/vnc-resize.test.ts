@@ -11,6 +11,7 @@ import { XRGB8888 } from '../../protocol/formats.js';
 import { run } from '../../cli/processes.js';
 import { RfbClient } from '../helpers/rfb-client.js';
 import { startVncPair } from '../helpers/vnc-pair.js';
+import { until } from '../helpers/until.js';
 
 /** Shows a `width` x `height` buffer filled with XRGB8888 `word` on connector 0 at its current mode. */
 async function show(card: Card, width: number, height: number, word: number): Promise<void> {
@@ -43,7 +44,7 @@ describe('VNC and a screen that changes size', () => {
       const edid = join(v.pair.dir, 'edid.bin');
       writeFileSync(edid, buildEdid({ width: 640, height: 480, refresh: 60, name: 'bigger' }));
       expect((await run(['hotplug', '--runtime-dir', v.pair.dir, '--connector', '0', '--on', '--edid', edid]).exited()).code).toBe(0);
-      for (let i = 0; i < 200 && (await findOutput(card, 0)).mode.hdisplay !== 640; i++) await new Promise((r) => setTimeout(r, 10));
+      await until(async () => (await findOutput(card, 0)).mode.hdisplay === 640);
       await show(card, 640, 480, 0xff00ff00);
 
       resizing.request(true);

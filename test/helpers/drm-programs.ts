@@ -48,15 +48,16 @@ export function runUnder(pair: Pair, argv: string[], env: NodeJS.ProcessEnv = {}
   const stderr: string[] = [];
   const all: string[] = [];
   const waiters = new Set<() => void>();
-  // 'close' comes after the exit and after stdout / stderr have ended, so every line is in by then.
-  const exited = once(child, 'close').then(([code, signal]) => ({ code, signal }) as Exit);
-  for (const [stream, lines] of [[child.stdout!, stdout], [child.stderr!, stderr]] as const) {
+  const readers = ([[child.stdout!, stdout], [child.stderr!, stderr]] as const).map(([stream, lines]) =>
     createInterface({ input: stream }).on('line', (l) => {
       lines.push(l);
       all.push(l);
       for (const w of [...waiters]) w();
-    });
-  }
+    }),
+  );
+  // 'close' comes once stdout / stderr have ended, but readline may hand over a last line after it: every line is
+  // in once the readers have closed too.
+  const exited = Promise.all([once(child, 'close'), ...readers.map((r) => once(r, 'close'))]).then(([[code, signal]]) => ({ code, signal }) as Exit);
   const dump = () => `stdout:\n${stdout.slice(-40).join('\n')}\nstderr:\n${stderr.slice(-40).join('\n')}`;
   return {
     child,
@@ -95,7 +96,6 @@ export async function runToEnd(pair: Pair, argv: string[], env: NodeJS.ProcessEn
   const p = runUnder(pair, argv, env);
   p.child.stdin!.end();
   const e = await p.exited;
-  await new Promise((r) => setImmediate(r)); // readline hands over its last line on the next turn
   return { ...e, stdout: p.stdout.join('\n'), stderr: p.stderr.join('\n') };
 }
 

@@ -14,6 +14,10 @@ import { Granter } from '../../shared/sharing.js';
 import { Segment } from '../../shared/shm.js';
 import { Store } from '../../shared/store.js';
 
+// How long a ring answer may take before the helper says how many came: far beyond a loaded machine's worst turn
+// (3 s was within reach), yet short of the test's timeout so that a lost answer fails with that count.
+const ANSWER_MS = 20_000;
+
 export interface Refused {
   of: string;
   code: string;
@@ -146,7 +150,7 @@ export class RawFrontend {
   }
 
   /** Writes a raw packet into the ring and returns a copy of the response slot. */
-  async request(packet: Uint8Array, timeoutMs = 3000): Promise<Uint8Array> {
+  async request(packet: Uint8Array, timeoutMs = ANSWER_MS): Promise<Uint8Array> {
     return (await this.requests([packet], timeoutMs))[0]!;
   }
 
@@ -154,7 +158,7 @@ export class RawFrontend {
    * Writes packets into the ring and pushes them at once, so that the backend takes them in one pass (nothing it
    * runs on a timer, such as a vblank, comes between them); returns copies of the responses in order.
    */
-  async requests(packets: Uint8Array[], timeoutMs = 3000): Promise<Uint8Array[]> {
+  async requests(packets: Uint8Array[], timeoutMs = ANSWER_MS): Promise<Uint8Array[]> {
     for (const p of packets) this.ring.writeRequest(p);
     this.ring.finalCheckForResponses(); // arms rsp_event before the backend can answer: its response kicks
     if (this.ring.pushRequests()) this.kick();
