@@ -7,7 +7,7 @@ import { chmodSync } from 'node:fs';
 import { Listener, type Message } from '../shared/channel.js';
 import * as native from '../shared/native/index.js';
 import { parseControl, type ControlMessage } from '../protocol/bus/control.js';
-import { pvError } from '../shared/errors.js';
+import { asErrno, pvError } from '../shared/errors.js';
 import { frameCrc } from '../shared/pixels/crc.js';
 import type { FrameView } from '../shared/pixels/frame.js';
 import { writePng } from '../shared/pixels/png.js';
@@ -17,6 +17,7 @@ import { FrontendPeer, type BackendConfig } from './peer.js';
 import type { Pipeline, ScannedFrame } from './display/pipeline.js';
 import { FaultPlan } from './faults/plan.js';
 import { BackendBudgets, LIMITS } from './limits.js';
+import { DomainIds } from './domain-ids.js';
 import { logger } from '../shared/log.js';
 import type { MessageChannel } from '../shared/message-channel.js';
 import { RemoteFrontendChannel } from './remote/remote-frontend.js';
@@ -82,7 +83,7 @@ export class BackendServer extends EventEmitter<ServerEvents> {
   /** Connections that have not said hello yet. */
   private readonly greeting = new Set<MessageChannel>();
   private readonly lastCrc = new Map<string, number | undefined>();
-  private nextDomid = 1;
+  private readonly domids = new DomainIds();
   readonly faults = new FaultPlan();
   private readonly budgets = new BackendBudgets();
 
@@ -143,8 +144,16 @@ export class BackendServer extends EventEmitter<ServerEvents> {
   }
 
   private welcome(ch: MessageChannel): void {
-    const domid = this.nextDomid++;
-    const peer = new FrontendPeer(ch, domid, this.config, this.faults, this.budgets.forPeer());
+    const domid = this.domids.take((id) => this.byDomid.has(id));
+    if (domid === undefined) return ch.close(pvError('ENOSPC', 'every frontend domain id is in use'));
+    let peer: FrontendPeer;
+    try {
+      peer = new FrontendPeer(ch, domid, this.config, this.faults, this.budgets.forPeer());
+    } catch (e) {
+      // One frontend that cannot be set up is that frontend's failure, never the backend's.
+      log.warn(`domain ${domid}: ${asErrno(e).message}`);
+      return ch.close(asErrno(e));
+    }
     this.byDomid.set(domid, peer);
     peer.on('frame', (f) => {
       this.lastCrc.set(`${domid}/${f.connector}`, f.crc);
@@ -152,7 +161,7 @@ export class BackendServer extends EventEmitter<ServerEvents> {
     });
     peer.on('closed', () => {
       this.byDomid.delete(domid);
-      // Domain ids are never reused: what was kept per connector of a gone peer would only pile up.
+      // An id is reused only after the allocator wraps: what was kept per connector of a gone peer would pile up.
       for (let i = 0; i < this.config.connectors.length; i++) this.lastCrc.delete(`${domid}/${i}`);
     });
     this.emit('peer', domid);

@@ -21,7 +21,7 @@ export const CLI = join(ROOT, 'dist/cli/main.js');
 
 export interface Proc {
   child: ChildProcess;
-  /** Every line printed, stdout and stderr interleaved as they came. */
+  /** Every line printed, stdout and stderr interleaved as they came (with `maxLines`, the first and the latest). */
   lines: string[];
   /** The lines of stdout alone (what a pipe after the command would read). */
   stdout: string[];
@@ -31,17 +31,21 @@ export interface Proc {
   exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `detached` puts the process in a process group of its own (as a shell's job is), so it can be signalled as one. */
-/** `nodeArgs` go to node itself, before the CLI (e.g. a profiler's flags). */
-export function run(args: string[], env: NodeJS.ProcessEnv = {}, o: { detached?: boolean; nodeArgs?: string[] } = {}): Proc {
+/**
+ * `detached` puts the process in a process group of its own (as a shell's job is), so it can be signalled as one.
+ * `nodeArgs` go to node itself, before the CLI (e.g. a profiler's flags). `maxLines` bounds what `lines` and
+ * `stdout` keep: the first half of it (where a process says where it listens) and the latest lines. A long fuzz
+ * run makes its processes log without end; kept whole, that was the fuzzer's own leak.
+ */
+export function run(args: string[], env: NodeJS.ProcessEnv = {}, o: { detached?: boolean; nodeArgs?: string[]; maxLines?: number } = {}): Proc {
   const child = spawn(process.execPath, [...(o.nodeArgs ?? []), CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, detached: o.detached ?? false });
   const lines: string[] = [];
   const stdout: string[] = [];
   const watchers: { re: RegExp; resolve: (l: string) => void }[] = [];
   const readers = [child.stdout!, child.stderr!].map((s) =>
     createInterface({ input: s }).on('line', (line) => {
-      lines.push(line);
-      if (s === child.stdout) stdout.push(line);
+      keepLine(lines, line, o.maxLines);
+      if (s === child.stdout) keepLine(stdout, line, o.maxLines);
       for (const w of [...watchers]) if (w.re.test(line)) {
         watchers.splice(watchers.indexOf(w), 1);
         w.resolve(line);
@@ -70,6 +74,12 @@ export function run(args: string[], env: NodeJS.ProcessEnv = {}, o: { detached?:
     },
     exited: () => exit,
   };
+}
+
+/** Appends `line`; past `max`, drops the oldest line after the first half (which is kept for good). */
+export function keepLine(lines: string[], line: string, max: number | undefined): void {
+  lines.push(line);
+  if (max !== undefined && lines.length > max) lines.splice(Math.floor(max / 2), 1);
 }
 
 export async function waitFor(path: string, timeoutMs = 15_000): Promise<void> {
@@ -101,6 +111,8 @@ export interface PairOptions {
   env?: NodeJS.ProcessEnv;
   /** Flags for node itself in both processes (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** Bounds the lines kept of each process's output (see run). */
+  maxLines?: number;
 }
 
 /** A backend and a frontend in a fresh runtime dir, up to the point where dri/card0 serves. */
@@ -114,9 +126,9 @@ export async function startPair(o: PairOptions = {}): Promise<Pair> {
     ...(o.unpaced ? ['--unpaced'] : []),
     ...(o.crcLog ? ['--crc-log'] : []),
     ...(o.backendArgs ?? []),
-  ], o.env, { nodeArgs: o.nodeArgs });
+  ], o.env, { nodeArgs: o.nodeArgs, maxLines: o.maxLines });
   await backend.waitLine(/backend listening/);
-  const frontend = run(['frontend', '--runtime-dir', dir, '--versions', o.frontendVersions ?? '1,2', ...(o.frontendArgs ?? [])], o.env, { nodeArgs: o.nodeArgs });
+  const frontend = run(['frontend', '--runtime-dir', dir, '--versions', o.frontendVersions ?? '1,2', ...(o.frontendArgs ?? [])], o.env, { nodeArgs: o.nodeArgs, maxLines: o.maxLines });
   try {
     await frontend.waitLine(/frontend ready/);
   } catch (e) {

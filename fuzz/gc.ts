@@ -1,6 +1,7 @@
 // A full garbage collection in another Node process, through its inspector (started with --inspect=127.0.0.1:0,
 // which prints the inspector's WebSocket address on stderr), and the JS heap it leaves in use: what the process
 // really holds, where RSS also counts pages V8 keeps after freeing them (a heap that has not shrunk is no leak).
+import { Session } from 'node:inspector/promises';
 import WebSocket from 'ws';
 
 /** The environment that makes a child Node process listen for an inspector on a free loopback port. */
@@ -37,6 +38,21 @@ export async function collectGarbage(lines: readonly string[]): Promise<number |
     return undefined;
   } finally {
     ws.close();
+  }
+}
+
+/** The same in this process (the fuzzer's own heap: its inputs are big, and it must not keep them). */
+export async function collectOwnGarbage(): Promise<number | undefined> {
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('HeapProfiler.collectGarbage');
+    const usage = (await session.post('Runtime.getHeapUsage')) as { usedSize?: number } | undefined;
+    return usage?.usedSize;
+  } catch {
+    return undefined;
+  } finally {
+    session.disconnect();
   }
 }
 

@@ -7,11 +7,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ROOT, fdCount, run, startPair, type Pair, type Proc } from '../cli/processes.js';
+import { ROOT, fdCount, keepLine, run, startPair, type Pair, type Proc } from '../cli/processes.js';
 import { Card } from '../frontend/client/card.js';
 import type { DeviceIds } from './device-node.js';
-import { INSPECTABLE, collectGarbage } from './gc.js';
+import { INSPECTABLE, collectGarbage, collectOwnGarbage } from './gc.js';
 import type { RemoteTarget } from './remote.js';
+
+/** Output lines kept per process: where it listens (the first ones) and what it said before a failure. */
+const MAX_LINES = 2000;
 
 export interface Usage {
   fds: number;
@@ -71,13 +74,13 @@ export class Rig {
   /** `startFakeBackend` listens on the given runtime dir's backend.sock before the second frontend starts. */
   static async start(startFakeBackend: (dir: string) => Promise<{ pid: number }>): Promise<Rig> {
     // Every process is inspectable (loopback, a free port) so that the JS heap can be read after a full collection.
-    const pair = await startPair({ connectors: '640x480', backendArgs: ['--vnc', '127.0.0.1:0', '--listen', 'ws://127.0.0.1:0'], env: INSPECTABLE });
+    const pair = await startPair({ connectors: '640x480', backendArgs: ['--vnc', '127.0.0.1:0', '--listen', 'ws://127.0.0.1:0'], env: INSPECTABLE, maxLines: MAX_LINES });
     const vncPort = Number(/:(\d+) \(security/.exec(await pair.backend.waitLine(/^vnc: domain 1 connector 0 on /))![1]);
     const honest = runHonest(pair.card);
     await honest.waitLine(/honest client ready/, 30_000);
     const dirB = mkdtempSync(join(tmpdir(), 'pvd-fuzz-b-'));
     const fake = await startFakeBackend(dirB);
-    const frontendB = run(['frontend', '--runtime-dir', dirB, '--response-timeout', '500', '--frame-done-timeout', '500'], INSPECTABLE);
+    const frontendB = run(['frontend', '--runtime-dir', dirB, '--response-timeout', '500', '--frame-done-timeout', '500'], INSPECTABLE, { maxLines: MAX_LINES });
     await frontendB.waitLine(/frontend ready/, 30_000);
     return new Rig(pair, honest, dirB, frontendB, vncPort, fake.pid);
   }
@@ -100,7 +103,8 @@ export class Rig {
   /** Full garbage collections in every process; the usage then, with each one's JS heap in use. */
   async usageAfterGc(): Promise<Record<string, Usage>> {
     const procs: Record<string, Proc> = { backend: this.pair.backend, frontend: this.pair.frontend, 'honest client': this.honest, 'frontend-b': this.frontendB };
-    const heaps = Object.fromEntries(await Promise.all(Object.entries(procs).map(async ([l, p]) => [l, await collectGarbage(p.lines)] as const)));
+    const heaps: Record<string, number | undefined> = Object.fromEntries(await Promise.all(Object.entries(procs).map(async ([l, p]) => [l, await collectGarbage(p.lines)] as const)));
+    heaps.fuzzer = await collectOwnGarbage();
     const out = this.usage();
     for (const [label, u] of Object.entries(out)) u.heapKb = heaps[label] !== undefined ? Math.round(heaps[label]! / 1024) : -1;
     return out;
@@ -152,7 +156,12 @@ function wrap(child: ReturnType<typeof spawn>): Proc {
   const lines: string[] = [];
   const stdout: string[] = [];
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
-  for (const s of [child.stdout!, child.stderr!]) createInterface({ input: s }).on('line', (l) => (lines.push(l), s === child.stdout && stdout.push(l)));
+  for (const s of [child.stdout!, child.stderr!]) {
+    createInterface({ input: s }).on('line', (l) => {
+      keepLine(lines, l, MAX_LINES);
+      if (s === child.stdout) keepLine(stdout, l, MAX_LINES);
+    });
+  }
   return {
     child,
     lines,
