@@ -8,7 +8,12 @@ import { startPair, startRemotePair, type Pair, type PairOptions } from '../cli/
 import type { PeerStatus } from '../backend/server.js';
 import { summarise, type Summary } from './stats.js';
 
-export const WARMUP = 200;
+/**
+ * Flips before the measured ones, for every round-trip row and its reference alike. The three processes' JITs
+ * take thousands of flips to settle: over the first 500 flips, 30-40 took more than 1 ms. By flips 4,000-6,000 it
+ * was 2-3 per 500, at the same flip indices run after run, and not at GCs. The tail is measured once that is over.
+ */
+export const WARMUP = 5000;
 
 export function nowUs(): number {
   return Number(process.hrtime.bigint()) / 1000;
