@@ -1,8 +1,10 @@
 // Long runs: resident memory, open fds and live JS heap of the frontend, the backend and the client (this process)
 // over many flips, measured after a warm-up long enough for each heap to reach its working size. V8 grows its
 // young generation from 1 to 16 MiB semi-spaces in the first ~40,000 flips (the pages it commits, not what it
-// holds: the live heap stays flat), so a short warm-up would count that once-only growth as a leak.
+// holds: the live heap stays flat), so a short warm-up would count that once-only growth as a leak. The live heap
+// is what a full collection leaves, read through each process's inspector before and after.
 import { Card } from '../frontend/client/card.js';
+import { INSPECTABLE, collectGarbage } from '../fuzz/gc.js';
 import { flipSetup, withPair } from './flip-loop.js';
 import { fdCount, rssBytes } from './proc-stats.js';
 
@@ -13,24 +15,15 @@ export interface ProcessGrowth {
   fdsAfter: number;
 }
 
-/** Live heap after the first and the last major GC of the measured flips, MB (frontend and backend). */
+/** JS heap in use after a full collection before and after the measured flips, bytes. */
 export interface HeapGrowth {
-  first: number;
-  last: number;
-  collections: number;
+  before: number;
+  after: number;
 }
 
 export interface LongRunResult {
   usage: Record<'frontend' | 'backend' | 'client', ProcessGrowth>;
   heap: Record<'frontend' | 'backend', HeapGrowth | undefined>;
-}
-
-/** Live heap after each major GC (V8's --trace-gc "Mark-Compact A (B) -> C (D) MB" lines), MB. */
-export function heapsAfterMajorGc(lines: string[]): number[] {
-  return lines.flatMap((l) => {
-    const m = /Mark-Compact [\d.]+ \([\d.]+\) -> ([\d.]+) \(/.exec(l);
-    return m ? [Number(m[1])] : [];
-  });
 }
 
 /** Flips with nothing kept per flip, so that the client's own growth is the library's. */
@@ -42,22 +35,24 @@ async function flipMany(card: Card, setup: { crtcId: number; fbs: number[] }, fl
 }
 
 export async function longRun(flips: number, warmup: number): Promise<LongRunResult> {
-  return withPair({ width: 640, height: 480, unpaced: true, backendArgs: ['--no-crc'], nodeArgs: ['--trace-gc'] }, async (pair) => {
+  return withPair({ width: 640, height: 480, unpaced: true, backendArgs: ['--no-crc'], env: INSPECTABLE }, async (pair) => {
     const pids = { frontend: pair.frontend.child.pid!, backend: pair.backend.child.pid!, client: process.pid };
+    const heaps = async () => ({ frontend: await collectGarbage(pair.frontend.lines), backend: await collectGarbage(pair.backend.lines) });
     const card = Card.open(pair.card);
     try {
       const setup = await flipSetup(card, 640, 480);
       await flipMany(card, setup, warmup);
+      const heapBefore = await heaps();
       const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, { rss: rssBytes(pid), fds: fdCount(pid) }]));
-      const from = { frontend: pair.frontend.lines.length, backend: pair.backend.lines.length };
       await flipMany(card, setup, flips);
+      const heapAfter = await heaps();
       const usage = {} as LongRunResult['usage'];
       for (const [k, pid] of Object.entries(pids) as [keyof LongRunResult['usage'], number][]) {
         usage[k] = { rssBefore: before[k]!.rss, rssAfter: rssBytes(pid), fdsBefore: before[k]!.fds, fdsAfter: fdCount(pid) };
       }
       const heap = (who: 'frontend' | 'backend'): HeapGrowth | undefined => {
-        const heaps = heapsAfterMajorGc(pair[who].lines.slice(from[who]));
-        return heaps.length < 2 ? undefined : { first: heaps[0]!, last: heaps[heaps.length - 1]!, collections: heaps.length };
+        const [b, a] = [heapBefore[who], heapAfter[who]];
+        return b === undefined || a === undefined ? undefined : { before: b, after: a };
       };
       return { usage, heap: { frontend: heap('frontend'), backend: heap('backend') } };
     } finally {
