@@ -213,6 +213,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
         for (const name of active) reports[name].usage = usage;
         lastUsage = usage;
       }
+      // Each round's heaps, so that a long run shows whether a growth goes on or levels off.
+      log(`[${Math.round((Date.now() - started) / 1000)}s] round done; heap MiB after a full collection: ${usage.map((u) => `${u.label} ${mib(u.after.heapKb)}`).join(', ')}`);
       warmedUp = true;
     }
   } finally {
