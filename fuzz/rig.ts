@@ -14,7 +14,7 @@ import { INSPECTABLE, collectGarbage, collectOwnGarbage } from './gc.js';
 import type { RemoteTarget } from './remote.js';
 
 /** Output lines kept per process: where it listens (the first ones) and what it said before a failure. */
-const MAX_LINES = 2000;
+const MAX_LINES = 400;
 
 export interface Usage {
   fds: number;
