@@ -5,7 +5,7 @@
 // leaves costs the backend nothing; a port in use fails the backend's start.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -224,13 +224,32 @@ describe('VNC start', () => {
   });
 });
 
+/** Whether `port` on loopback can be listened on now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A base port with `count - 1` free ones after it, below the kernel's ephemeral range: the ports there are handed
+ * to no connection or port-0 listener (those of parallel tests took one of the run once), only to explicit binds.
+ */
+async function freePortRun(count: number): Promise<number> {
+  const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  for (let base = Math.max(1024, low - 4096 + (process.pid % 2048)); base + count < low; base += count) {
+    let free = true;
+    for (let p = base; free && p < base + count; p++) free = await bindable(p);
+    if (free) return base;
+  }
+  throw new Error(`no ${count} free ports below ${low}`);
+}
+
 describe('VNC ports of several frontends', () => {
   it('connector c of the frontend in slot s is on base + s * connectors + c; a slot past 0 closes when its frontend leaves', async () => {
-    // A base port with three free ones after it, as far as the kernel knows now.
-    const probe = createServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-    const base = Math.min((probe.address() as AddressInfo).port, 65000);
-    probe.close();
+    const base = await freePortRun(4);
     const v = await startVncPair('64x64,32x32', `127.0.0.1:${base}`);
     const second = run(['frontend', '--runtime-dir', v.pair.dir]);
     try {
