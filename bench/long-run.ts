@@ -4,7 +4,7 @@
 // holds: the live heap stays flat), so a short warm-up would count that once-only growth as a leak. The live heap
 // is what a full collection leaves, read through each process's inspector before and after.
 import { Card } from '../frontend/client/card.js';
-import { INSPECTABLE, collectGarbage } from '../fuzz/gc.js';
+import { INSPECTABLE, collectGarbage } from '../cli/gc.js';
 import { flipSetup, withPair } from './flip-loop.js';
 import { fdCount, rssBytes } from './proc-stats.js';
 

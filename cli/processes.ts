@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import { readLines } from './child-lines.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -39,22 +39,23 @@ export interface Proc {
  */
 export function run(args: string[], env: NodeJS.ProcessEnv = {}, o: { detached?: boolean; nodeArgs?: string[]; maxLines?: number } = {}): Proc {
   const child = spawn(process.execPath, [...(o.nodeArgs ?? []), CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, detached: o.detached ?? false });
+  return procOf(child, o.maxLines);
+}
+
+/** Any child with piped stdout and stderr as a Proc: its lines as they come, its exit once they are all read. */
+export function procOf(child: ChildProcess, maxLines?: number): Proc {
   const lines: string[] = [];
   const stdout: string[] = [];
   const watchers: { re: RegExp; resolve: (l: string) => void }[] = [];
-  const readers = [child.stdout!, child.stderr!].map((s) =>
-    createInterface({ input: s }).on('line', (line) => {
-      keepLine(lines, line, o.maxLines);
-      if (s === child.stdout) keepLine(stdout, line, o.maxLines);
-      for (const w of [...watchers]) if (w.re.test(line)) {
-        watchers.splice(watchers.indexOf(w), 1);
-        w.resolve(line);
-      }
-    }),
-  );
-  // 'exit' may come before the last lines are read from the pipes (on a loaded machine it often does): the
-  // process has exited for its callers once its output has all been read too.
-  const exit = Promise.all([once(child, 'exit'), ...readers.map((r) => once(r, 'close'))]).then(([[code, signal]]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  const drained = readLines(child, (line, fromStdout) => {
+    keepLine(lines, line, maxLines);
+    if (fromStdout) keepLine(stdout, line, maxLines);
+    for (const w of [...watchers]) if (w.re.test(line)) {
+      watchers.splice(watchers.indexOf(w), 1);
+      w.resolve(line);
+    }
+  });
+  const exit = Promise.all([once(child, 'exit'), drained]).then(([[code, signal]]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
   return {
     child,
     lines,
@@ -77,7 +78,7 @@ export function run(args: string[], env: NodeJS.ProcessEnv = {}, o: { detached?:
 }
 
 /** Appends `line`; past `max`, drops the oldest line after the first half (which is kept for good). */
-export function keepLine(lines: string[], line: string, max: number | undefined): void {
+function keepLine(lines: string[], line: string, max: number | undefined): void {
   lines.push(line);
   if (max !== undefined && lines.length > max) lines.splice(Math.floor(max / 2), 1);
 }

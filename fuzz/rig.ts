@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ROOT, fdCount, keepLine, run, startPair, type Pair, type Proc } from '../cli/processes.js';
+import { ROOT, fdCount, procOf, run, startPair, type Pair, type Proc } from '../cli/processes.js';
 import { Card } from '../frontend/client/card.js';
 import type { DeviceIds } from './device-node.js';
-import { INSPECTABLE, collectGarbage, collectOwnGarbage } from './gc.js';
+import { INSPECTABLE, collectGarbage, collectOwnGarbage } from '../cli/gc.js';
 import type { RemoteTarget } from './remote.js';
 
 /** Output lines kept per process: where it listens (the first ones) and what it said before a failure. */
@@ -148,37 +148,5 @@ export class Rig {
 
 function runHonest(card: string): Proc {
   const child = spawn(process.execPath, [join(ROOT, 'dist/fuzz/honest-client.js'), card], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...INSPECTABLE } });
-  return wrap(child);
-}
-
-/** The honest client as a Proc (its lines, its exit), like the CLI's processes. */
-function wrap(child: ReturnType<typeof spawn>): Proc {
-  const lines: string[] = [];
-  const stdout: string[] = [];
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
-  for (const s of [child.stdout!, child.stderr!]) {
-    createInterface({ input: s }).on('line', (l) => {
-      keepLine(lines, l, MAX_LINES);
-      if (s === child.stdout) keepLine(stdout, l, MAX_LINES);
-    });
-  }
-  return {
-    child,
-    lines,
-    stdout,
-    waitLine: (re, timeoutMs = 15_000) =>
-      new Promise((resolve, reject) => {
-        const t = setInterval(() => {
-          const l = lines.find((x) => re.test(x));
-          if (l) return clearInterval(t), clearTimeout(d), resolve(l);
-          if (child.exitCode !== null || child.signalCode !== null) return clearInterval(t), clearTimeout(d), reject(new Error(`honest client exited: ${lines.join(' | ')}`));
-        }, 20);
-        const d = setTimeout(() => (clearInterval(t), reject(new Error(`no ${re} from the honest client: ${lines.join(' | ')}`))), timeoutMs);
-      }),
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exit;
-    },
-    exited: () => exit,
-  };
+  return procOf(child, MAX_LINES);
 }

@@ -86,7 +86,6 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const recent = Object.fromEntries(SURFACES.map((s) => [s, [] as string[]])) as Record<SurfaceName, string[]>;
   const baselines = new Map<string, Usage>();
   let warmedUp = false;
-  let lastUsage: ProcessUsage[] = [];
   /** Every measured round's usage since the last rebuild. */
   let history: ProcessUsage[][] = [];
   const findings: Finding[] = [];
@@ -214,7 +213,6 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       });
       if (warmedUp) {
         for (const name of active) reports[name].usage = usage;
-        lastUsage = usage;
         history.push(usage);
       }
       // Each round's heaps, so that a long run shows whether a growth goes on or levels off.
@@ -236,7 +234,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     flips: flipsBefore,
     surfaces: surfaceReports,
     findings,
-    usage: lastUsage,
+    usage: history.at(-1) ?? [],
     clean: findings.length === 0 && surfaceReports.every((r) => r.usage.every((u) => !u.leak)),
   };
 }

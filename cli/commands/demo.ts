@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import { readLines } from '../child-lines.js';
 import { adminCall } from '../admin-client.js';
 import type { SnapshotResult } from '../../backend/server.js';
 import { describeSnapshot } from './snapshot.js';
@@ -29,13 +29,13 @@ const relayed = new Map<ChildProcess, Promise<unknown>>();
 
 function start(name: string, args: string[], onLine?: (line: string) => void): ChildProcess {
   const child = spawn(process.execPath, [process.argv[1]!, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const readers = [child.stdout!, child.stderr!].map((stream) =>
-    createInterface({ input: stream }).on('line', (line) => {
+  relayed.set(
+    child,
+    readLines(child, (line) => {
       process.stdout.write(`[${name}] ${line}\n`);
       onLine?.(line);
     }),
   );
-  relayed.set(child, Promise.all(readers.map((r) => once(r, 'close'))));
   return child;
 }
 

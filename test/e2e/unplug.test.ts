@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import { readLines } from '../../cli/child-lines.js';
 import { join } from 'node:path';
 import { Card } from '../../frontend/client/card.js';
 import { ROOT, run, startPair } from '../../cli/processes.js';
@@ -34,9 +34,7 @@ describe.each([
       const fePid = pair.frontend.child.pid!;
       const child = spawn(process.execPath, [join(ROOT, 'test/e2e/fixtures/unplug-client.mjs'), pair.card], { stdio: ['pipe', 'pipe', 'inherit'] });
       const lines: string[] = [];
-      const reader = createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
-      // Its last lines may still be in the pipe at 'exit': they are all read once the reader has closed too.
-      const exited = Promise.all([once(child, 'exit'), once(reader, 'close')]).then(([e]) => e);
+      const exited = Promise.all([once(child, 'exit'), readLines(child, (l) => lines.push(l))]).then(([e]) => e);
       while (!lines.includes('flip-pending')) await new Promise((r) => setTimeout(r, 5));
       expect(dumbFds(fePid)).toBe(8);
       // Freeze the backend so the flip cannot complete, then kill it outright.

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import { readLines } from '../../cli/child-lines.js';
 import { CLI, type Pair } from '../../cli/processes.js';
 import { PRELOAD } from '../../cli/commands/run.js';
 import { adminCall } from '../../cli/admin-client.js';
@@ -48,16 +48,12 @@ export function runUnder(pair: Pair, argv: string[], env: NodeJS.ProcessEnv = {}
   const stderr: string[] = [];
   const all: string[] = [];
   const waiters = new Set<() => void>();
-  const readers = ([[child.stdout!, stdout], [child.stderr!, stderr]] as const).map(([stream, lines]) =>
-    createInterface({ input: stream }).on('line', (l) => {
-      lines.push(l);
-      all.push(l);
-      for (const w of [...waiters]) w();
-    }),
-  );
-  // 'close' comes once stdout / stderr have ended, but readline may hand over a last line after it: every line is
-  // in once the readers have closed too.
-  const exited = Promise.all([once(child, 'close'), ...readers.map((r) => once(r, 'close'))]).then(([[code, signal]]) => ({ code, signal }) as Exit);
+  const drained = readLines(child, (l, fromStdout) => {
+    (fromStdout ? stdout : stderr).push(l);
+    all.push(l);
+    for (const w of [...waiters]) w();
+  });
+  const exited = Promise.all([once(child, 'close'), drained]).then(([[code, signal]]) => ({ code, signal }) as Exit);
   const dump = () => `stdout:\n${stdout.slice(-40).join('\n')}\nstderr:\n${stderr.slice(-40).join('\n')}`;
   return {
     child,
