@@ -10,6 +10,7 @@
         "shared/native/eventfd.cc",
         "shared/native/fd.cc",
         "shared/native/inotify.cc",
+        "shared/native/malloc_policy.cc",
         "shared/native/mapping.cc",
         "shared/native/memfd.cc",
         "shared/native/poller.cc",

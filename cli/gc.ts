@@ -1,8 +1,15 @@
 // A full garbage collection in another Node process, through its inspector (started with --inspect=127.0.0.1:0,
 // which prints the inspector's WebSocket address on stderr), and the JS heap it leaves in use: what the process
 // really holds, where RSS also counts pages V8 keeps after freeing them (a heap that has not shrunk is no leak).
+// Each waits until the process has handled the collection's performance entry and then one more turn of its loop,
+// so that what a full collection sets off there (shared/memory-policy.ts's malloc trim) has happened too.
 import { Session } from 'node:inspector/promises';
 import WebSocket from 'ws';
+
+/** An expression that resolves one loop turn after the process's observers have seen its next collection. */
+const NEXT_COLLECTION_SEEN =
+  'globalThis.__pvdCollectionSeen = new Promise((r) => { const o = new PerformanceObserver(() => { o.disconnect(); setImmediate(r); }); o.observe({ entryTypes: ["gc"] }); })';
+const AWAIT_COLLECTION_SEEN = 'globalThis.__pvdCollectionSeen';
 
 /** The environment that makes a child Node process listen for an inspector on a free loopback port. */
 export const INSPECTABLE: NodeJS.ProcessEnv = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:0`.trim() };
@@ -20,10 +27,10 @@ export async function collectGarbage(lines: readonly string[]): Promise<number |
     if (reply.id !== undefined) replies.get(reply.id)?.(reply);
   });
   let id = 0;
-  const call = (method: string) =>
+  const call = (method: string, params?: Record<string, unknown>) =>
     new Promise<InspectorReply>((resolve, reject) => {
       replies.set(++id, (r) => (r.error ? reject(new Error(r.error.message)) : resolve(r)));
-      ws.send(JSON.stringify({ id, method }));
+      ws.send(JSON.stringify({ id, method, params }));
     });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -31,7 +38,9 @@ export async function collectGarbage(lines: readonly string[]): Promise<number |
       ws.once('error', reject);
     });
     const closed = new Promise<never>((_, reject) => ws.once('close', () => reject(new Error('inspector closed'))));
+    await Promise.race([call('Runtime.evaluate', { expression: `void (${NEXT_COLLECTION_SEEN})` }), closed]);
     await Promise.race([call('HeapProfiler.collectGarbage'), closed]);
+    await Promise.race([call('Runtime.evaluate', { expression: AWAIT_COLLECTION_SEEN, awaitPromise: true }), closed]);
     const usage = await Promise.race([call('Runtime.getHeapUsage'), closed]);
     return usage.result?.usedSize;
   } catch {
@@ -46,7 +55,9 @@ export async function collectOwnGarbage(): Promise<number | undefined> {
   const session = new Session();
   session.connect();
   try {
+    await session.post('Runtime.evaluate', { expression: `void (${NEXT_COLLECTION_SEEN})` });
     await session.post('HeapProfiler.collectGarbage');
+    await session.post('Runtime.evaluate', { expression: AWAIT_COLLECTION_SEEN, awaitPromise: true });
     const usage = (await session.post('Runtime.getHeapUsage')) as { usedSize?: number } | undefined;
     return usage?.usedSize;
   } catch {

@@ -4,6 +4,7 @@
 // (the device unplugged, an errno on a valid request) prints `honest client failed: ...` and exits 1.
 import { Card } from '../frontend/client/card.js';
 import { showTwoMappedFramebuffers } from '../frontend/client/flip-buffers.js';
+import { holdOnlyLiveMemory } from '../shared/memory-policy.js';
 
 const REPORT_EVERY = 30;
 
@@ -22,6 +23,7 @@ async function main(cardPath: string): Promise<void> {
   }
 }
 
+holdOnlyLiveMemory();
 main(process.argv[2] ?? '').catch((e: unknown) => {
   const err = e as { code?: string; message?: string };
   console.log(`honest client failed: ${err.code ?? ''} ${err.message ?? String(e)}`);

@@ -4,6 +4,8 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { Prng } from './prng.js';
 import { HostileBackendSurface } from './hostile-backend.js';
 import type { FromChild, ToChild } from './hostile-backend-process.js';
+import { holdOnlyLiveMemory } from '../shared/memory-policy.js';
+import { collectOwnGarbage } from '../cli/gc.js';
 
 const BATCH = 16;
 const FLUSH_MS = 100;
@@ -17,6 +19,7 @@ const tell = (m: FromChild) => process.send!(m);
 const flush = () => {
   if (pending.length) tell({ t: 'inputs', list: pending.splice(0) });
 };
+holdOnlyLiveMemory();
 setInterval(flush, FLUSH_MS);
 
 async function run(s: HostileBackendSurface): Promise<void> {
@@ -49,6 +52,9 @@ process.on('message', (m: ToChild) => {
           () => tell({ t: 'probed' }),
           (e: unknown) => tell({ t: 'probed', error: (e as Error).message }),
         );
+      return;
+    case 'collect':
+      void collectOwnGarbage().then((heapBytes) => tell({ t: 'collected', heapBytes }));
   }
 });
 // The fuzzer going away ends this process too.

@@ -8,9 +8,9 @@ import { ROOT } from '../cli/processes.js';
 import type { Surface } from './surface.js';
 
 /** What the fuzzer tells the child. */
-export type ToChild = { t: 'start'; seed: number; dir: string } | { t: 'run' } | { t: 'pause' } | { t: 'probe' };
-/** What the child answers: inputs come in small batches, each pause and probe gets one answer. */
-export type FromChild = { t: 'ready' } | { t: 'inputs'; list: string[] } | { t: 'paused' } | { t: 'probed'; error?: string };
+export type ToChild = { t: 'start'; seed: number; dir: string } | { t: 'run' } | { t: 'pause' } | { t: 'probe' } | { t: 'collect' };
+/** What the child answers: inputs come in small batches, each pause, probe and collect gets one answer. */
+export type FromChild = { t: 'ready' } | { t: 'inputs'; list: string[] } | { t: 'paused' } | { t: 'probed'; error?: string } | { t: 'collected'; heapBytes?: number };
 
 export class HostileBackendProcess implements Surface {
   readonly name = 'hostile-backend';
@@ -60,7 +60,7 @@ export class HostileBackendProcess implements Surface {
   }
 
   /** The next answer of kind `t` (undefined once the child is gone). */
-  private async next(t: 'ready' | 'paused' | 'probed'): Promise<FromChild | undefined> {
+  private async next(t: Exclude<FromChild['t'], 'inputs'>): Promise<FromChild | undefined> {
     for (;;) {
       const i = this.replies.findIndex((m) => m.t === t);
       if (i >= 0) return this.replies.splice(i, 1)[0];
@@ -92,6 +92,13 @@ export class HostileBackendProcess implements Surface {
     const m = await this.next('probed');
     if (m === undefined) throw new Error('the hostile-backend fuzzer process is gone');
     if (m.t === 'probed' && m.error) throw new Error(m.error);
+  }
+
+  /** A full garbage collection in the child; the JS heap it then uses (undefined once the child is gone). */
+  async collectGarbage(): Promise<number | undefined> {
+    this.send({ t: 'collect' });
+    const m = await this.next('collected');
+    return m?.t === 'collected' ? m.heapBytes : undefined;
   }
 
   /** Ends the child (and with it the fake backend: its frontend sees the backend go away). */

@@ -23,6 +23,12 @@ export interface Usage {
   heapKb: number;
 }
 
+/** The hostile backend's process, as the rig watches it. */
+export interface FakeBackendProcess {
+  readonly pid: number;
+  collectGarbage(): Promise<number | undefined>;
+}
+
 export class Rig {
   failure: string | undefined;
   /** A process exited: the failure is a crash, whatever was noticed first. */
@@ -42,7 +48,7 @@ export class Rig {
     /** The port of the backend's VNC screen (domain 1, connector 0). */
     readonly vncPort: number,
     /** The process playing the second frontend's backend (a fuzzer of its own: its fds must come back too). */
-    private readonly fakeBackendPid: number,
+    private readonly fakeBackend: FakeBackendProcess,
   ) {
     const watch = (label: string, p: Proc) =>
       void p.exited().then((e) => {
@@ -72,7 +78,7 @@ export class Rig {
   }
 
   /** `startFakeBackend` listens on the given runtime dir's backend.sock before the second frontend starts. */
-  static async start(startFakeBackend: (dir: string) => Promise<{ pid: number }>): Promise<Rig> {
+  static async start(startFakeBackend: (dir: string) => Promise<FakeBackendProcess>): Promise<Rig> {
     // Every process is inspectable (loopback, a free port) so that the JS heap can be read after a full collection.
     const pair = await startPair({ connectors: '640x480', backendArgs: ['--vnc', '127.0.0.1:0', '--listen', 'ws://127.0.0.1:0'], env: INSPECTABLE, maxLines: MAX_LINES });
     const vncPort = Number(/:(\d+) \(security/.exec(await pair.backend.waitLine(/^vnc: domain 1 connector 0 on /))![1]);
@@ -82,7 +88,7 @@ export class Rig {
     const fake = await startFakeBackend(dirB);
     const frontendB = run(['frontend', '--runtime-dir', dirB, '--response-timeout', '500', '--frame-done-timeout', '500'], INSPECTABLE, { maxLines: MAX_LINES });
     await frontendB.waitLine(/frontend ready/, 30_000);
-    return new Rig(pair, honest, dirB, frontendB, vncPort, fake.pid);
+    return new Rig(pair, honest, dirB, frontendB, vncPort, fake);
   }
 
   /** Where the backend serves remote frontends, and its token (what the remote surface attacks). */
@@ -97,7 +103,7 @@ export class Rig {
 
   /** The attacked processes, the honest client, and the fuzzer itself (whose own fds must come back too). */
   get pids(): Record<string, number> {
-    return { backend: this.pair.backend.child.pid!, frontend: this.pair.frontend.child.pid!, 'honest client': this.honest.child.pid!, 'frontend-b': this.frontendB.child.pid!, fuzzer: process.pid, 'hostile fuzzer': this.fakeBackendPid };
+    return { backend: this.pair.backend.child.pid!, frontend: this.pair.frontend.child.pid!, 'honest client': this.honest.child.pid!, 'frontend-b': this.frontendB.child.pid!, fuzzer: process.pid, 'hostile fuzzer': this.fakeBackend.pid };
   }
 
   /** Full garbage collections in every process; the usage then, with each one's JS heap in use. */
@@ -105,6 +111,7 @@ export class Rig {
     const procs: Record<string, Proc> = { backend: this.pair.backend, frontend: this.pair.frontend, 'honest client': this.honest, 'frontend-b': this.frontendB };
     const heaps: Record<string, number | undefined> = Object.fromEntries(await Promise.all(Object.entries(procs).map(async ([l, p]) => [l, await collectGarbage(p.lines)] as const)));
     heaps.fuzzer = await collectOwnGarbage();
+    heaps['hostile fuzzer'] = await this.fakeBackend.collectGarbage();
     const out = this.usage();
     for (const [label, u] of Object.entries(out)) u.heapKb = heaps[label] !== undefined ? Math.round(heaps[label]! / 1024) : -1;
     return out;

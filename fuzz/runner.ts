@@ -45,7 +45,14 @@ export interface ProcessUsage {
   after: Usage;
   /** fds, or the JS heap left after a full collection, grew more than 5% over the baseline (and by more than 2 fds / 1 MiB). */
   leak: boolean;
+  /** The highest RSS (KiB) after a round's full collection since the baseline. */
+  peakRssKb: number;
+  /** A process of the product (not the fuzzer's own) had its RSS more than 5% over the baseline after some round. */
+  rssOver: boolean;
 }
+
+/** The fuzzer's own processes: their heaps and fds are judged, their RSS (big inputs of their own making) is shown. */
+const TOOL_PROCESSES = ['fuzzer', 'hostile fuzzer'];
 
 export interface SurfaceReport {
   name: SurfaceName;
@@ -63,7 +70,7 @@ export interface FuzzReport {
   findings: Finding[];
   /** Every process's usage after the last round, against its baseline. */
   usage: ProcessUsage[];
-  /** True when there was no crash, no hang and no leak. */
+  /** True when there was no crash, no hang, no leak and no product process's RSS over 5% above its baseline. */
   clean: boolean;
 }
 
@@ -206,17 +213,20 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       }
       await settle(rig, before);
       const after = await rig.usageAfterGc();
+      const previous = history.at(-1);
       const usage = Object.keys(after).map((label) => {
         const base = baselines.get(label) ?? before[label]!;
         const a = after[label]!;
-        return { label, before: base, after: a, leak: grew(base.fds, a.fds, 2) || grew(base.heapKb, a.heapKb, 1024) };
+        const was = previous?.find((u) => u.label === label);
+        const rssOver = (was?.rssOver ?? false) || (!TOOL_PROCESSES.includes(label) && grew(base.rssKb, a.rssKb, 0));
+        return { label, before: base, after: a, leak: grew(base.fds, a.fds, 2) || grew(base.heapKb, a.heapKb, 1024), peakRssKb: Math.max(was?.peakRssKb ?? 0, a.rssKb), rssOver };
       });
       if (warmedUp) {
         for (const name of active) reports[name].usage = usage;
         history.push(usage);
       }
       // Each round's heaps, so that a long run shows whether a growth goes on or levels off.
-      log(`[${Math.round((Date.now() - started) / 1000)}s] round done; heap MiB after a full collection: ${usage.map((u) => `${u.label} ${mib(u.after.heapKb)}`).join(', ')}`);
+      log(`[${Math.round((Date.now() - started) / 1000)}s] round done; after a full collection, heap / RSS MiB: ${usage.map((u) => `${u.label} ${mib(u.after.heapKb)} / ${mib(u.after.rssKb)}`).join(', ')}`);
       warmedUp = true;
     }
   } finally {
@@ -235,7 +245,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     surfaces: surfaceReports,
     findings,
     usage: history.at(-1) ?? [],
-    clean: findings.length === 0 && surfaceReports.every((r) => r.usage.every((u) => !u.leak)),
+    clean: findings.length === 0 && surfaceReports.every((r) => r.usage.every((u) => !u.leak && !u.rssOver)),
   };
 }
 
@@ -273,12 +283,14 @@ const mib = (kb: number) => (kb < 0 ? '?' : (kb / 1024).toFixed(1));
 export function formatReport(r: FuzzReport): string {
   const lines = [`fuzz summary: seed ${r.seed}, ${r.seconds} s, honest flips ${r.flips}, ${r.clean ? 'CLEAN' : 'FAILED'}`];
   for (const s of r.surfaces) {
-    const leaks = s.usage.filter((u) => u.leak).map((u) => u.label);
+    const leaks = s.usage.filter((u) => u.leak || u.rssOver).map((u) => u.label);
     lines.push(`  ${s.name.padEnd(16)} inputs ${String(s.inputs).padStart(8)}  crashes ${s.crashes}  hangs ${s.hangs}${leaks.length ? `  LEAK? in ${leaks.join(', ')}` : ''}`);
   }
-  lines.push('  after the last round, against the baseline (heap: JS heap in use after a full collection):');
+  lines.push('  after the last round, against the baseline (after a full collection; rss peak: the highest after any round):');
   for (const u of r.usage) {
-    lines.push(`    ${u.label.padEnd(14)} fds ${u.before.fds} → ${u.after.fds}  heap ${mib(u.before.heapKb)} → ${mib(u.after.heapKb)} MiB  rss ${mib(u.before.rssKb)} → ${mib(u.after.rssKb)} MiB${u.leak ? '  LEAK?' : ''}`);
+    const peak = u.before.rssKb > 0 ? `peak ${mib(u.peakRssKb)}, ${u.peakRssKb >= u.before.rssKb ? '+' : ''}${((u.peakRssKb / u.before.rssKb - 1) * 100).toFixed(1)}%` : 'peak ?';
+    const judged = TOOL_PROCESSES.includes(u.label) ? ', not judged' : '';
+    lines.push(`    ${u.label.padEnd(14)} fds ${u.before.fds} → ${u.after.fds}  heap ${mib(u.before.heapKb)} → ${mib(u.after.heapKb)} MiB  rss ${mib(u.before.rssKb)} → ${mib(u.after.rssKb)} MiB (${peak}${judged})${u.leak ? '  LEAK?' : ''}${u.rssOver ? '  RSS > 5%' : ''}`);
   }
   for (const f of r.findings) {
     lines.push(`  ${f.kind} on ${f.surface} at input ${f.atInput}: ${f.what}`);

@@ -13,6 +13,7 @@ import { parseVersions } from '../../protocol/bus/store-keys.js';
 import { pvError } from '../../shared/errors.js';
 import { reclaimStale } from '../../shared/channel.js';
 import { defaultRuntimeDir, ensureRuntimeDir, onShutdown, parseIntOption } from '../runtime.js';
+import { holdOnlyLiveMemory } from '../../shared/memory-policy.js';
 
 /** "1920x1080", "1280x720@30", comma-separated. */
 export function parseConnectors(list: string): ConnectorSpec[] {
@@ -66,6 +67,7 @@ export function register(program: Command): void {
     .option('--token <token>', 'the token remote frontends must present (default: PVDISPLAY_TOKEN, else a random one)')
     .option('--insecure', 'allow plain ws:// --listen on an address other than loopback')
     .action(async (o: BackendOptions) => {
+      holdOnlyLiveMemory();
       if (o.viewerAdmin && o.viewer === undefined) throw pvError('EINVAL', '--viewer-admin needs --viewer');
       const dir = ensureRuntimeDir(o.runtimeDir);
       const listen = o.viewer === undefined ? undefined : parseListen(o.viewer);

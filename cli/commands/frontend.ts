@@ -9,6 +9,7 @@ import { UNPLUG_POLICIES, type UnplugPolicy } from '../../frontend/kms/unplug.js
 import { pvError } from '../../shared/errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../../frontend/kms/budget.js';
 import { checkRemoteBackend } from '../../frontend/remote/connect.js';
+import { holdOnlyLiveMemory } from '../../shared/memory-policy.js';
 
 function parsePolicy(v: string): UnplugPolicy {
   if (!(UNPLUG_POLICIES as readonly string[]).includes(v)) throw pvError('EINVAL', `--unplug-policy must be one of ${UNPLUG_POLICIES.join(', ')}`);
@@ -46,6 +47,7 @@ export function register(program: Command): void {
     .option('--tls-ca <file>', 'PEM certificate (or its CA) a wss:// backend must present, e.g. its self-signed one')
     .option('--insecure', 'allow plain ws:// to an address other than loopback')
     .action(async (o: { runtimeDir: string; versions: string; responseTimeout: string; frameDoneTimeout: string; fenceTimeout: string; unplugPolicy: string; limit: Limits; wait: string } & RemoteOptions) => {
+      holdOnlyLiveMemory();
       const dir = ensureRuntimeDir(o.runtimeDir);
       const remote = o.backend === undefined ? undefined : { url: o.backend, token: o.token ?? process.env.PVDISPLAY_TOKEN ?? '', tlsCa: o.tlsCa, insecure: Boolean(o.insecure) };
       if (remote) checkRemoteBackend(remote);

@@ -16,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterEventfd(env, exports);
   RegisterCrc(env, exports);
   RegisterInotify(env, exports);
+  RegisterMallocPolicy(env, exports);
   return exports;
 }
 

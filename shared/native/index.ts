@@ -79,6 +79,8 @@ interface Addon {
   inotifyWatchFd(inotifyFd: number, fd: number): number;
   inotifyUnwatch(inotifyFd: number, wd: number): void;
   inotifyRead(inotifyFd: number): number[];
+  fixMallocThresholds(bytes: number): boolean;
+  mallocTrim(): boolean;
 }
 
 /** The package root: the first directory above this file holding binding.gyp (works from source and from dist/). */
@@ -248,4 +250,17 @@ export function inotifyUnwatch(inotifyFd: number, wd: number): void {
 /** Every queued event, flat: [wd, mask, wd, mask, ...]; empty when none is queued. */
 export function inotifyRead(inotifyFd: number): number[] {
   return addon.inotifyRead(inotifyFd);
+}
+/**
+ * mallopt(M_MMAP_THRESHOLD and M_TRIM_THRESHOLD, bytes): blocks of at least `bytes` are mmapped and unmapped when
+ * freed, and freed heap above `bytes` at the top is given back, whatever sizes were freed before (glibc otherwise
+ * raises both after each big free). For long-running processes whose peers may send big messages; false where the C
+ * library is not glibc.
+ */
+export function fixMallocThresholds(bytes = 256 * 1024): boolean {
+  return addon.fixMallocThresholds(bytes);
+}
+/** malloc_trim(0): every whole free page of every malloc arena goes back to the system; false where nothing did. */
+export function mallocTrim(): boolean {
+  return addon.mallocTrim();
 }

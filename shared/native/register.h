@@ -12,3 +12,4 @@ void RegisterPoller(Napi::Env env, Napi::Object exports);
 void RegisterEventfd(Napi::Env env, Napi::Object exports);
 void RegisterCrc(Napi::Env env, Napi::Object exports);
 void RegisterInotify(Napi::Env env, Napi::Object exports);
+void RegisterMallocPolicy(Napi::Env env, Napi::Object exports);

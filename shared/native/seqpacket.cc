@@ -21,6 +21,8 @@ namespace {
 constexpr size_t kMaxFds = 253;  // SCM_MAX_FD: the most fds the kernel passes in one message.
 // Well above any packet a socket buffer normally holds; stops a bad argument from allocating gigabytes.
 constexpr int64_t kMaxRecvBytes = int64_t{64} << 20;
+// Receive buffers up to this size are reused (shared/channel.ts's MAX_PACKET).
+constexpr int64_t kReusedRecvBytes = int64_t{256} << 10;
 constexpr int kSocketFlags = SOCK_NONBLOCK | SOCK_CLOEXEC;
 
 std::string FdDetail(int fd) { return "fd " + std::to_string(fd); }
@@ -200,16 +202,27 @@ Napi::Value Recv(const Napi::CallbackInfo& info) {
   // At least one byte: with a zero-byte buffer every message would look like EOF (and be truncated).
   if (!ArgInt64(info, 1, "recvmsg", "maxBytes", 1, kMaxRecvBytes, &maxBytes)) return Napi::Value();
 
-  // Not zero-filled: only the n bytes the kernel writes are ever copied out.
-  std::unique_ptr<char[]> buffer(new (std::nothrow) char[static_cast<size_t>(maxBytes)]);
-  if (!buffer) {
+  // Not zero-filled: only the n bytes the kernel writes are ever copied out. Packets up to kReusedRecvBytes (the
+  // channels' limit) land in one buffer per thread: a fresh 256 KiB block per packet was a malloc, and with fixed
+  // malloc thresholds an mmap and munmap, on every request of the flip path.
+  thread_local std::unique_ptr<char[]> reused;
+  std::unique_ptr<char[]> own;
+  char* buffer = nullptr;
+  if (maxBytes <= kReusedRecvBytes) {
+    if (!reused) reused.reset(new (std::nothrow) char[kReusedRecvBytes]);
+    buffer = reused.get();
+  } else {
+    own.reset(new (std::nothrow) char[static_cast<size_t>(maxBytes)]);
+    buffer = own.get();
+  }
+  if (buffer == nullptr) {
     ThrowErrno(env, ENOMEM, "recvmsg", "cannot allocate " + std::to_string(maxBytes) + " bytes");
     return Napi::Value();
   }
   // Room for SCM_MAX_FD fds so that a legitimate message is never cut short (MSG_CTRUNC) by our own buffer.
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)];
   iovec iov;
-  iov.iov_base = buffer.get();
+  iov.iov_base = buffer;
   iov.iov_len = static_cast<size_t>(maxBytes);
   msghdr msg;
   std::memset(&msg, 0, sizeof msg);
@@ -249,7 +262,7 @@ Napi::Value Recv(const Napi::CallbackInfo& info) {
   }
 
   Napi::Object result = Napi::Object::New(env);
-  result.Set("data", Napi::Buffer<char>::Copy(env, buffer.get(), static_cast<size_t>(n)));
+  result.Set("data", Napi::Buffer<char>::Copy(env, buffer, static_cast<size_t>(n)));
   Napi::Array fdArray = Napi::Array::New(env, fds.size());
   for (size_t i = 0; i < fds.size(); ++i) fdArray.Set(static_cast<uint32_t>(i), Napi::Number::New(env, fds[i]));
   result.Set("fds", fdArray);

@@ -45,6 +45,22 @@ describe('socketPair send/recv', () => {
     });
   });
 
+  it('each message is its own copy: a later one never shows through an earlier one, whatever maxBytes each used', () => {
+    withPair((a, b) => {
+      const big = Buffer.alloc(100 * 1024, 0x33);
+      native.send(a, Buffer.alloc(150 * 1024, 0x11), []);
+      native.send(a, Buffer.from('second'), []);
+      native.send(a, big, []);
+      const first = native.recv(b, 256 * 1024)!.data;
+      const second = native.recv(b, 256 * 1024)!.data;
+      const third = native.recv(b, 512 * 1024)!.data;
+      expect(first.length).toBe(150 * 1024);
+      expect(first.every((v) => v === 0x11)).toBe(true);
+      expect(text(second)).toBe('second');
+      expect(third.equals(big)).toBe(true);
+    });
+  });
+
   it('sends a Uint8Array that views part of a larger buffer', () => {
     withPair((a, b) => {
       const whole = Buffer.from('xxhelloxx');
