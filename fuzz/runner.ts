@@ -217,9 +217,9 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       const usage = Object.keys(after).map((label) => {
         const base = baselines.get(label) ?? before[label]!;
         const a = after[label]!;
-        const was = previous?.find((u) => u.label === label);
-        const rssOver = (was?.rssOver ?? false) || (!TOOL_PROCESSES.includes(label) && grew(base.rssKb, a.rssKb, 0));
-        return { label, before: base, after: a, leak: grew(base.fds, a.fds, 2) || grew(base.heapKb, a.heapKb, 1024), peakRssKb: Math.max(was?.peakRssKb ?? 0, a.rssKb), rssOver };
+        const peakRssKb = Math.max(previous?.find((u) => u.label === label)?.peakRssKb ?? 0, a.rssKb);
+        const rssOver = !TOOL_PROCESSES.includes(label) && grew(base.rssKb, peakRssKb, 0);
+        return { label, before: base, after: a, leak: grew(base.fds, a.fds, 2) || grew(base.heapKb, a.heapKb, 1024), peakRssKb, rssOver };
       });
       if (warmedUp) {
         for (const name of active) reports[name].usage = usage;
