@@ -1,5 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --min-semi-space-size=16 --single-threaded
 // The `pvdisplay` command: one subcommand per role. Errors print as "pvdisplay: CODE: message" with exit code 1.
+// The shebang's node flags are NODE_FLAGS (cli/node-flags.ts says why).
 import { Command } from 'commander';
 import { register as backend } from './commands/backend.js';
 import { register as frontend } from './commands/frontend.js';

@@ -12,6 +12,12 @@ export const MAX_PACKET = 256 * 1024;
 export type Message = Record<string, unknown>;
 
 /**
+ * Every channel's packets land here, one at a time: each is decoded (into values that do not refer to it) before
+ * the next is received, so no packet costs a buffer of its own.
+ */
+const INBOX = Buffer.allocUnsafe(MAX_PACKET);
+
+/**
  * Bounds of the send queue (packets the peer's socket had no room for). Past `soft` the channel is backlogged:
  * a server stops reading that peer's requests (see `pauseReads`) and waits before answering more (`whenDrained`).
  * Past `hard` the peer is not reading at all and the channel is closed with ENOBUFS: what one peer makes this
@@ -177,25 +183,29 @@ export class Channel extends EventEmitter<ChannelEvents> {
   private drain(): void {
     // Bounded so that one chatty peer cannot starve the rest of the event loop.
     for (let n = 0; n < 64 && !this.closed && !this.readsPaused; n++) {
-      let got: native.Received | null;
+      const fds: number[] = [];
+      let length: number | null;
       try {
-        got = native.recv(this.fd, MAX_PACKET);
+        length = native.recvInto(this.fd, INBOX, fds);
       } catch (e) {
         return this.close(e as ErrnoLike);
       }
-      if (got === null) return;
-      if (got.data.length === 0) return this.close();
+      if (length === null) return;
+      if (length === 0) {
+        for (const fd of fds) native.close(fd); // an empty packet can still carry fds
+        return this.close();
+      }
       let msg: unknown;
       try {
-        msg = decodePacket(got.data);
+        msg = decodePacket(INBOX, length);
       } catch {
         msg = undefined;
       }
       if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
-        for (const fd of got.fds) native.close(fd);
+        for (const fd of fds) native.close(fd);
         return this.close(pvError('EPROTO', 'peer sent a packet that is not a msgpack map'));
       }
-      this.emit('message', msg as Message, got.fds);
+      this.emit('message', msg as Message, fds);
     }
   }
 }

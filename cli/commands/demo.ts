@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { readLines } from '../child-lines.js';
+import { NODE_FLAGS } from '../node-flags.js';
 import { adminCall } from '../admin-client.js';
 import type { SnapshotResult } from '../../backend/server.js';
 import { describeSnapshot } from './snapshot.js';
@@ -28,7 +29,7 @@ function exitedEarly(name: string, child: ChildProcess, lastLine: () => string |
 const relayed = new Map<ChildProcess, Promise<unknown>>();
 
 function start(name: string, args: string[], onLine?: (line: string) => void): ChildProcess {
-  const child = spawn(process.execPath, [process.argv[1]!, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [...NODE_FLAGS, process.argv[1]!, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   relayed.set(
     child,
     readLines(child, (line) => {

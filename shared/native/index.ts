@@ -64,6 +64,7 @@ interface Addon {
   socketPair(): [number, number];
   send(fd: number, data: Uint8Array, fds: number[]): boolean;
   recv(fd: number, maxBytes: number): Received | null;
+  recvInto(fd: number, into: Uint8Array, fds: number[]): number | null;
   peerCred(fd: number): { pid: number; uid: number; gid: number };
   watch(
     fd: number,
@@ -194,6 +195,13 @@ export function send(fd: number, data: Uint8Array, fds: number[]): boolean {
 /** One packet; null when none is queued; data.length 0 means EOF. Truncation throws EMSGSIZE (fds closed). */
 export function recv(fd: number, maxBytes: number): Received | null {
   return addon.recv(fd, maxBytes);
+}
+/**
+ * recv() into the caller's buffer: the byte count (0 means EOF), the packet's fds appended to `fds`; null when none
+ * is queued. A packet longer than `into` throws EMSGSIZE (fds closed).
+ */
+export function recvInto(fd: number, into: Uint8Array, fds: number[]): number | null {
+  return addon.recvInto(fd, into, fds);
 }
 /** SO_PEERCRED of a connected socket. */
 export function peerCred(fd: number): { pid: number; uid: number; gid: number } {

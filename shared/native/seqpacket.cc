@@ -194,6 +194,55 @@ void CloseAll(const std::vector<int>& fds) {
   for (int fd : fds) close(fd);
 }
 
+// One recvmsg into `buffer`: the byte count (0 is EOF) with the fds in `fds`, kWouldBlock when no packet is queued,
+// or kFailed with an error pending. A truncated message is EMSGSIZE, its fds closed.
+constexpr ssize_t kWouldBlock = -1;
+constexpr ssize_t kFailed = -2;
+ssize_t ReceiveInto(Napi::Env env, int fd, char* buffer, size_t size, std::vector<int>* fds) {
+  // Room for SCM_MAX_FD fds so that a legitimate message is never cut short (MSG_CTRUNC) by our own buffer.
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)];
+  iovec iov;
+  iov.iov_base = buffer;
+  iov.iov_len = size;
+  msghdr msg;
+  std::memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+
+  ssize_t n;
+  do {
+    n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return kWouldBlock;
+    ThrowErrno(env, errno, "recvmsg", FdDetail(fd));
+    return kFailed;
+  }
+
+  for (cmsghdr* cmsg = CMSG_FIRSTHDR(&msg); cmsg != nullptr; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+    if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS) continue;
+    const size_t count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    const unsigned char* p = CMSG_DATA(cmsg);
+    for (size_t i = 0; i < count; ++i) {
+      int received;
+      std::memcpy(&received, p + i * sizeof(int), sizeof(int));  // CMSG_DATA is not guaranteed int-aligned.
+      fds->push_back(received);
+    }
+  }
+  if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
+    // A partial message is useless and its fds would leak if we dropped them on the floor.
+    CloseAll(*fds);
+    fds->clear();
+    ThrowErrno(env, EMSGSIZE, "recvmsg",
+               (msg.msg_flags & MSG_TRUNC) != 0 ? "message longer than " + std::to_string(size) + " bytes"
+                                                 : "control data truncated");
+    return kFailed;
+  }
+  return n;
+}
+
 Napi::Value Recv(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = 0;
@@ -219,47 +268,10 @@ Napi::Value Recv(const Napi::CallbackInfo& info) {
     ThrowErrno(env, ENOMEM, "recvmsg", "cannot allocate " + std::to_string(maxBytes) + " bytes");
     return Napi::Value();
   }
-  // Room for SCM_MAX_FD fds so that a legitimate message is never cut short (MSG_CTRUNC) by our own buffer.
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)];
-  iovec iov;
-  iov.iov_base = buffer;
-  iov.iov_len = static_cast<size_t>(maxBytes);
-  msghdr msg;
-  std::memset(&msg, 0, sizeof msg);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-
-  ssize_t n;
-  do {
-    n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return env.Null();
-    ThrowErrno(env, errno, "recvmsg", FdDetail(fd));
-    return Napi::Value();
-  }
-
   std::vector<int> fds;
-  for (cmsghdr* cmsg = CMSG_FIRSTHDR(&msg); cmsg != nullptr; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-    if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS) continue;
-    const size_t count = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    const unsigned char* p = CMSG_DATA(cmsg);
-    for (size_t i = 0; i < count; ++i) {
-      int received;
-      std::memcpy(&received, p + i * sizeof(int), sizeof(int));  // CMSG_DATA is not guaranteed int-aligned.
-      fds.push_back(received);
-    }
-  }
-  if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
-    // A partial message is useless and its fds would leak if we dropped them on the floor.
-    CloseAll(fds);
-    ThrowErrno(env, EMSGSIZE, "recvmsg",
-               (msg.msg_flags & MSG_TRUNC) != 0 ? "message longer than " + std::to_string(maxBytes) + " bytes"
-                                                 : "control data truncated");
-    return Napi::Value();
-  }
+  const ssize_t n = ReceiveInto(env, fd, buffer, static_cast<size_t>(maxBytes), &fds);
+  if (n == kWouldBlock) return env.Null();
+  if (n == kFailed) return Napi::Value();
 
   Napi::Object result = Napi::Object::New(env);
   result.Set("data", Napi::Buffer<char>::Copy(env, buffer, static_cast<size_t>(n)));
@@ -267,6 +279,32 @@ Napi::Value Recv(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < fds.size(); ++i) fdArray.Set(static_cast<uint32_t>(i), Napi::Number::New(env, fds[i]));
   result.Set("fds", fdArray);
   return result;
+}
+
+// recvInto(fd, into, fds) → byte count | null: the packet lands in the caller's buffer and its fds are appended to
+// `fds`, so a channel that decodes each packet before the next allocates nothing per packet here.
+Napi::Value RecvInto(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = 0;
+  if (!ArgFd(info, 0, "recvmsg", &fd)) return Napi::Value();
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
+      info[1].As<Napi::Uint8Array>().ByteLength() == 0) {
+    ThrowErrno(env, EINVAL, "recvmsg", "into must be a non-empty Uint8Array");
+    return Napi::Value();
+  }
+  if (!info[2].IsArray()) {
+    ThrowErrno(env, EINVAL, "recvmsg", "fds must be an array");
+    return Napi::Value();
+  }
+  Napi::Uint8Array into = info[1].As<Napi::Uint8Array>();
+  Napi::Array fdArray = info[2].As<Napi::Array>();
+  std::vector<int> fds;
+  const ssize_t n = ReceiveInto(env, fd, reinterpret_cast<char*>(into.Data()), into.ByteLength(), &fds);
+  if (n == kWouldBlock) return env.Null();
+  if (n == kFailed) return Napi::Value();
+  const uint32_t base = fdArray.Length();
+  for (size_t i = 0; i < fds.size(); ++i) fdArray.Set(base + static_cast<uint32_t>(i), Napi::Number::New(env, fds[i]));
+  return Napi::Number::New(env, static_cast<double>(n));
 }
 
 Napi::Value PeerCred(const Napi::CallbackInfo& info) {
@@ -295,5 +333,6 @@ void RegisterSeqpacket(Napi::Env env, Napi::Object exports) {
   exports.Set("socketPair", Napi::Function::New(env, SocketPair, "socketPair"));
   exports.Set("send", Napi::Function::New(env, Send, "send"));
   exports.Set("recv", Napi::Function::New(env, Recv, "recv"));
+  exports.Set("recvInto", Napi::Function::New(env, RecvInto, "recvInto"));
   exports.Set("peerCred", Napi::Function::New(env, PeerCred, "peerCred"));
 }

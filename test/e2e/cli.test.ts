@@ -1,13 +1,27 @@
 // The command line as a user meets it: help texts, `info`, and a clean stop on Ctrl-C with no sockets left.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run, startPair } from '../../cli/processes.js';
+import { spawn } from 'node:child_process';
+import { CLI, procOf, ROOT, run, startPair } from '../../cli/processes.js';
 import { adminCall } from '../../cli/admin-client.js';
+import { NODE_FLAGS } from '../../cli/node-flags.js';
 
 describe('pvdisplay CLI', () => {
+  // cli/node-flags.ts: the same node flags through the shebang and through our launchers alike.
+  it('runs with NODE_FLAGS (a 16 MiB semi-space) whether started as a command (its shebang) or by the launchers', async () => {
+    expect(readFileSync(CLI, 'utf8').split('\n')[0]).toBe(`#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`);
+    const env = { NODE_OPTIONS: `--require ${join(ROOT, 'test/e2e/fixtures/new-space.cjs')}` };
+    const launched = run(['--version'], env);
+    const direct = procOf(spawn(CLI, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }));
+    for (const p of [launched, direct]) {
+      expect((await p.exited()).code).toBe(0);
+      expect(p.lines).toContain(`new space ${16 * 1024 * 1024}`);
+    }
+  });
+
   it.each(['backend', 'frontend', 'demo', 'info', 'pattern', 'snapshot', 'crc', 'record', 'fault'])('%s --help describes its options', async (cmd) => {
     const p = run([cmd, '--help']);
     expect((await p.exited()).code).toBe(0);
