@@ -46,7 +46,8 @@ export async function collectGarbage(lines: readonly string[]): Promise<number |
   } catch {
     return undefined;
   } finally {
-    ws.close();
+    // Until the target has closed its end, its inspector socket is one more fd in its count.
+    if (ws.readyState !== WebSocket.CLOSED) await new Promise((resolve) => ws.once('close', resolve).close());
   }
 }
 
