@@ -34,9 +34,9 @@ export interface Proc {
 
 /**
  * `detached` puts the process in a process group of its own (as a shell's job is), so it can be signalled as one.
- * `nodeArgs` go to node itself after NODE_FLAGS, before the CLI (e.g. a profiler's flags). `maxLines` bounds what `lines` and
- * `stdout` keep: the first half of it (where a process says where it listens) and the latest lines. A long fuzz
- * run makes its processes log without end; kept whole, that was the fuzzer's own leak.
+ * `nodeArgs` go to node itself after NODE_FLAGS, before the CLI (e.g. a profiler's flags). `maxLines` bounds what
+ * `lines` and `stdout` keep: the first half of it (where a process says where it listens) and the latest lines. A
+ * long fuzz run makes its processes log without end; kept whole, that was the fuzzer's own leak.
  */
 export function run(args: string[], env: NodeJS.ProcessEnv = {}, o: { detached?: boolean; nodeArgs?: string[]; maxLines?: number } = {}): Proc {
   const child = spawn(process.execPath, [...NODE_FLAGS, ...(o.nodeArgs ?? []), CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, detached: o.detached ?? false });

@@ -14,17 +14,17 @@ const EXT_UINT8ARRAY = 0x12;
 
 // ---- encoding ----
 
-/** Past this the encoder hands over rather than grow its scratch further (packets stop at 256 KiB anyway). */
-const MAX_SCRATCH = 512 * 1024;
-let out = Buffer.allocUnsafe(16 * 1024);
+/**
+ * The encoder's scratch: the size of the largest packet a channel sends (channel.ts's MAX_PACKET); a value that
+ * needs more goes through msgpack-lite, and the channel refuses the result. Allocated whole and zero-filled on first
+ * use, so a process holds it from its first packet on instead of growing by it later.
+ */
+const SCRATCH_BYTES = 256 * 1024;
+let out = Buffer.alloc(0);
 let at = 0;
 
 function reserve(n: number): void {
-  if (at + n <= out.length) return;
-  if (at + n > MAX_SCRATCH) throw HAND_OVER;
-  const grown = Buffer.allocUnsafe(Math.min(MAX_SCRATCH, Math.max(at + n, out.length * 2)));
-  out.copy(grown, 0, 0, at);
-  out = grown;
+  if (at + n > SCRATCH_BYTES) throw HAND_OVER;
 }
 
 function byte(b: number): void {
@@ -188,6 +188,7 @@ function writeValue(v: unknown): void {
 }
 
 export function encodePacket(msg: Record<string, unknown>): Buffer {
+  if (out.length === 0) out = Buffer.alloc(SCRATCH_BYTES);
   at = 0;
   try {
     writeValue(msg);

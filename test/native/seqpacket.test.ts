@@ -97,6 +97,29 @@ describe('socketPair send/recv', () => {
     });
   });
 
+  it('recvInto: the packet in the caller buffer, its fds appended; null when none is queued; EMSGSIZE closes the fds', () => {
+    withPair((a, b) => {
+      const into = Buffer.alloc(8);
+      const fds: number[] = [-7];
+      expect(native.recvInto(b, into, fds)).toBeNull();
+      const memfd = native.memfdCreate('carried', page, false);
+      expect(native.send(a, Buffer.from('four'), [memfd])).toBe(true);
+      expect(native.recvInto(b, into, fds)).toBe(4);
+      expect(text(into.subarray(0, 4))).toBe('four');
+      expect(fds).toHaveLength(2);
+      expect(fds[0]).toBe(-7);
+      expect(native.isMemfd(fds[1]!)).toBe(true);
+      native.close(fds[1]!);
+      const before = openFdCount();
+      expect(native.send(a, Buffer.from('nine bytes'), [memfd])).toBe(true);
+      const none: number[] = [];
+      expect(nativeErrorOf(() => native.recvInto(b, into, none))?.code).toBe('EMSGSIZE');
+      expect(none).toEqual([]);
+      expect(openFdCount()).toBe(before);
+      native.close(memfd);
+    });
+  });
+
   it('reports EOF as a zero-length message once the peer has closed', () => {
     const [a, b] = native.socketPair();
     native.send(a, Buffer.from('last'), []);
