@@ -4,11 +4,15 @@
 // Each waits until the process has handled the collection's performance entry and then one more turn of its loop,
 // so that what a full collection sets off there (shared/memory-policy.ts's malloc trim) has happened too.
 import { Session } from 'node:inspector/promises';
+import { constants } from 'node:perf_hooks';
 import WebSocket from 'ws';
 
-/** An expression that resolves one loop turn after the process's observers have seen its next collection. */
-const NEXT_COLLECTION_SEEN =
-  'globalThis.__pvdCollectionSeen = new Promise((r) => { const o = new PerformanceObserver(() => { o.disconnect(); setImmediate(r); }); o.observe({ entryTypes: ["gc"] }); })';
+/**
+ * An expression that resolves one loop turn after the process's observers have seen its next full collection. Any
+ * entry would not do: a scavenge just before the full collection resolved it before the trim had run, and RSS was
+ * read with untrimmed arenas (a frontend 1.5 MiB over its level for one fuzz round, then back).
+ */
+const NEXT_COLLECTION_SEEN = `globalThis.__pvdCollectionSeen = new Promise((r) => { const o = new PerformanceObserver((l) => { if (!l.getEntries().some((e) => e.detail?.kind === ${constants.NODE_PERFORMANCE_GC_MAJOR})) return; o.disconnect(); setImmediate(r); }); o.observe({ entryTypes: ["gc"] }); })`;
 const AWAIT_COLLECTION_SEEN = 'globalThis.__pvdCollectionSeen';
 
 /** The environment that makes a child Node process listen for an inspector on a free loopback port. */

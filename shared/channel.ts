@@ -13,10 +13,11 @@ export type Message = Record<string, unknown>;
 
 /**
  * Every channel's packets land here, one at a time: each is decoded (into values that do not refer to it) before
- * the next is received, so no packet costs a buffer of its own. Zero-filled, so that its pages are held from the
- * start rather than added to the process's RSS by the first big packet.
+ * the next is received, so no packet costs a buffer of its own. Written through at once (a zeroed allocation of this
+ * size is fresh mmapped pages, not yet resident), so that its pages are held from the start rather than added to
+ * the process's RSS by the first big packet.
  */
-const INBOX = Buffer.alloc(MAX_PACKET);
+const INBOX = Buffer.allocUnsafe(MAX_PACKET).fill(0);
 
 /**
  * Bounds of the send queue (packets the peer's socket had no room for). Past `soft` the channel is backlogged:

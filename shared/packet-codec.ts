@@ -16,8 +16,8 @@ const EXT_UINT8ARRAY = 0x12;
 
 /**
  * The encoder's scratch: the size of the largest packet a channel sends (channel.ts's MAX_PACKET); a value that
- * needs more goes through msgpack-lite, and the channel refuses the result. Allocated whole and zero-filled on first
- * use, so a process holds it from its first packet on instead of growing by it later.
+ * needs more goes through msgpack-lite, and the channel refuses the result. Allocated whole and written through on
+ * first use, so a process holds it from its first packet on instead of growing by it later.
  */
 const SCRATCH_BYTES = 256 * 1024;
 let out = Buffer.alloc(0);
@@ -188,7 +188,7 @@ function writeValue(v: unknown): void {
 }
 
 export function encodePacket(msg: Record<string, unknown>): Buffer {
-  if (out.length === 0) out = Buffer.alloc(SCRATCH_BYTES);
+  if (out.length === 0) out = Buffer.allocUnsafe(SCRATCH_BYTES).fill(0);
   at = 0;
   try {
     writeValue(msg);
