@@ -290,6 +290,14 @@ function readExt(len: number): Uint8Array {
   return new Uint8Array(src.subarray(start, start + len));
 }
 
+/** A 64-bit integer as msgpack-lite reads it (int64-buffer's toNumber): high × 2^32 + low, rounded as a double. */
+function read64(signed: boolean): number {
+  const start = need(8);
+  const high = signed ? src.readInt32BE(start) : src.readUInt32BE(start);
+  const low = src.readUInt32BE(start + 4);
+  return high ? high * 0x100000000 + low : low;
+}
+
 function readValue(): unknown {
   const t = u8();
   if (t < 0x80) return t;
@@ -326,12 +334,16 @@ function readValue(): unknown {
       return u16();
     case 0xce:
       return u32();
+    case 0xcf:
+      return read64(false);
     case 0xd0:
       return src.readInt8(need(1));
     case 0xd1:
       return src.readInt16BE(need(2));
     case 0xd2:
       return src.readInt32BE(need(4));
+    case 0xd3:
+      return read64(true);
     case 0xd4:
       return readExt(1);
     case 0xd5:
@@ -357,7 +369,7 @@ function readValue(): unknown {
     case 0xdf:
       return readMap(u32());
     default:
-      throw HAND_OVER; // 64-bit integers, other ext types, 0xc1
+      throw HAND_OVER; // other ext types, 0xc1
   }
 }
 

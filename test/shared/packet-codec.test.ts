@@ -101,6 +101,10 @@ describe('packet codec', () => {
         if (cut.length > 0 && where % 2 === 0) cut[where % cut.length] = to;
         return cut;
       }),
+      // 64-bit integers (the C interposer writes them for values past 32 bits), inside a map and alone.
+      fc.tuple(fc.constantFrom(0xcf, 0xd3), fc.uint8Array({ minLength: 8, maxLength: 8 }), fc.boolean()).map(([t, b, inMap]) =>
+        Buffer.concat([Buffer.from(inMap ? [0x81, 0xa1, 0x76, t] : [t]), Buffer.from(b)]),
+      ),
       // Non-string keys, 64-bit integers, unknown ext types.
       fc.constantFrom('81 01 02', '81 c0 02', '81 a9 5f 5f 70 72 6f 74 6f 5f 5f 81 a1 61 01', 'cf 00 00 00 01 00 00 00 00', 'd3 ff ff ff ff ff ff ff ff', 'd4 01 00', 'c7 00 12', 'c1', 'df ff ff ff ff').map((h) => Buffer.from(h.replaceAll(' ', ''), 'hex')),
     );
