@@ -16,7 +16,8 @@
         "shared/native/poller.cc",
         "shared/native/seqpacket.cc",
         "shared/native/sigbus_guard.cc",
-        "shared/native/sigbus_table.cc"
+        "shared/native/sigbus_table.cc",
+        "shared/native/timerfd.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

@@ -1,12 +1,15 @@
 // Vblank pacing for one connector: the next vblank instant on a fixed grid of the refresh period, anchored at an
-// instant the peer chose (and told the frontend through the vblank-grid key). Timers are armed only when something waits for a vblank, so an idle display costs
-// nothing. Each grid slot fires at most once: a timer that fires a little early (setTimeout rounds to whole
-// milliseconds) must not make the next call land in the same refresh period.
+// instant the peer chose (and told the frontend through the vblank-grid key). The wake-up is a timerfd armed at the
+// vblank's own instant (never before it: setTimeout rounded to whole milliseconds and fired up to one early, so an
+// event could leave before the vblank it is stamped with). It is armed only when something waits for a vblank, so
+// an idle display costs nothing, and each grid slot fires at most once.
 import { periodNsOf, type VblankGrid } from '../../protocol/bus/vblank-grid-keys.js';
+import * as native from '../../shared/native/index.js';
 
 export class VblankClock {
   private readonly periodNs: bigint;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: { fd: number; watcher: native.Watcher } | undefined;
+  private pending: { slot: bigint; fn: () => void } | undefined;
   private lastSlot = 0n;
 
   constructor(
@@ -21,22 +24,51 @@ export class VblankClock {
     return { anchorNs: this.anchor, periodNs: this.periodNs };
   }
 
+  /** The instant of grid slot `slot`, on process.hrtime.bigint()'s clock. */
+  private instantOf(slot: bigint): bigint {
+    return this.anchor + slot * this.periodNs;
+  }
+
   /** Calls `fn` at the next vblank after now (once; a pending call is kept). */
   schedule(fn: () => void): void {
-    if (this.timer) return;
-    const now = process.hrtime.bigint();
-    let slot = (now - this.anchor) / this.periodNs + 1n;
+    if (this.pending) return;
+    let slot = (process.hrtime.bigint() - this.anchor) / this.periodNs + 1n;
     if (slot <= this.lastSlot) slot = this.lastSlot + 1n;
-    const delayMs = Number(this.anchor + slot * this.periodNs - now) / 1e6;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.lastSlot = slot;
-      fn();
-    }, Math.max(0, Math.floor(delayMs)));
+    this.pending = { slot, fn };
+    const t = this.timer ?? this.openTimer();
+    native.timerfdArm(t.fd, this.instantOf(slot));
+  }
+
+  private openTimer(): { fd: number; watcher: native.Watcher } {
+    const fd = native.timerfdCreate();
+    // A failing watch of our own timerfd cannot really happen; if it did, the waiter runs now rather than never.
+    const watcher = native.watch(fd, 'r', (err) => (err ? this.failed() : this.expired(fd)));
+    this.timer = { fd, watcher };
+    return this.timer;
+  }
+
+  private expired(fd: number): void {
+    if (native.timerfdRead(fd) === 0 || !this.pending) return;
+    const { slot, fn } = this.pending;
+    this.pending = undefined;
+    this.lastSlot = slot;
+    fn();
+  }
+
+  private failed(): void {
+    const p = this.pending;
+    this.stop();
+    if (p) {
+      this.lastSlot = p.slot;
+      p.fn();
+    }
   }
 
   stop(): void {
-    clearTimeout(this.timer);
+    this.pending = undefined;
+    if (!this.timer) return;
+    this.timer.watcher.close();
+    native.close(this.timer.fd);
     this.timer = undefined;
   }
 }

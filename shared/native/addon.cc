@@ -17,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterCrc(env, exports);
   RegisterInotify(env, exports);
   RegisterMallocPolicy(env, exports);
+  RegisterTimerfd(env, exports);
   return exports;
 }
 

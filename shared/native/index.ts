@@ -65,6 +65,9 @@ interface Addon {
   send(fd: number, data: Uint8Array, fds: number[]): boolean;
   recv(fd: number, maxBytes: number): Received | null;
   recvInto(fd: number, into: Uint8Array, fds: number[]): number | null;
+  timerfdCreate(): number;
+  timerfdArm(fd: number, deadlineNs: bigint): void;
+  timerfdRead(fd: number): number;
   peerCred(fd: number): { pid: number; uid: number; gid: number };
   watch(
     fd: number,
@@ -214,6 +217,18 @@ export function watch(
   cb: (err: NativeError | null, readable: boolean, writable: boolean) => void,
 ): Watcher {
   return addon.watch(fd, events, cb);
+}
+/** timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC): process.hrtime's clock. */
+export function timerfdCreate(): number {
+  return addon.timerfdCreate();
+}
+/** Arms the timer to expire once at `deadlineNs` on process.hrtime.bigint()'s clock (at once if that has passed). */
+export function timerfdArm(fd: number, deadlineNs: bigint): void {
+  addon.timerfdArm(fd, deadlineNs);
+}
+/** Expirations since the last read, clearing them; 0 when there were none. */
+export function timerfdRead(fd: number): number {
+  return addon.timerfdRead(fd);
 }
 /** eventfd(initial, EFD_NONBLOCK | EFD_CLOEXEC). */
 export function eventfd(initial: number): number {

@@ -13,3 +13,4 @@ void RegisterEventfd(Napi::Env env, Napi::Object exports);
 void RegisterCrc(Napi::Env env, Napi::Object exports);
 void RegisterInotify(Napi::Env env, Napi::Object exports);
 void RegisterMallocPolicy(Napi::Env env, Napi::Object exports);
+void RegisterTimerfd(Napi::Env env, Napi::Object exports);
