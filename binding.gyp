@@ -5,6 +5,7 @@
       "sources": [
         "shared/native/addon.cc",
         "shared/native/args.cc",
+        "shared/native/counter.cc",
         "shared/native/crc.cc",
         "shared/native/errors.cc",
         "shared/native/eventfd.cc",

@@ -91,6 +91,9 @@ async function main(): Promise<void> {
   row('flip_rt_us', { name: 'flip round trip, TS client, 1080p unpaced, CRC off, p50', value: flip.p50, p99: flip.p99, n: flip.n, unit: 'µs', reference: raw.p50, referenceName: 'raw IPC p50', goal: '≤ 2.0', met: flip.p50 <= 2 * raw.p50 });
   row('flip_rt_p99_us', { name: 'flip round trip p99 (same run)', value: flip.p99, unit: 'µs', reference: flip.p50, referenceName: 'its own p50', goal: '≤ 3.0', met: flip.p99 <= 3 * flip.p50 });
 
+  /** A long-run row: bytes grown over the measured flips, against the 5 MiB goal. */
+  const growthRow = (key: string, name: string, grown: number, note: string): void =>
+    row(key, { name, value: grown, unit: 'B', reference: 5 * 1024 * 1024, referenceName: 'the goal, 5 MiB', goal: '< 1.0', met: grown < 5 * 1024 * 1024, note });
   // Early, while this process (the client) holds only what the flip rows left. Run after the viewer, VNC and remote
   // sections, its RSS once moved 6.5 MB during the measured flips; the same flips in a fresh process moved it 0.1 MB.
   await section('long-run', async () => {
@@ -98,16 +101,8 @@ async function main(): Promise<void> {
     const warmup = QUICK ? 5_000 : 50_000;
     const long = await longRun(longFlips, warmup);
     for (const [who, g] of Object.entries(long.usage)) {
-      row(`long_run_rss_growth_${who}_bytes`, {
-        name: `${who}: RSS growth over ${longFlips} flips`,
-        value: g.rssAfter - g.rssBefore,
-        unit: 'B',
-        reference: 5 * 1024 * 1024,
-        referenceName: 'the goal, 5 MiB',
-        goal: '< 1.0',
-        met: g.rssAfter - g.rssBefore < 5 * 1024 * 1024,
-        note: `after ${warmup} warm-up flips; fds ${g.fdsBefore} → ${g.fdsAfter}${g.fdsBefore === g.fdsAfter ? ' (unchanged)' : ' (CHANGED)'}${QUICK ? '; quick mode: 10,000 flips, not 100,000' : ''}`,
-      });
+      growthRow(`long_run_rss_growth_${who}_bytes`, `${who}: RSS growth over ${longFlips} flips`, g.rssAfter - g.rssBefore,
+        `after ${warmup} warm-up flips; fds ${g.fdsBefore} → ${g.fdsAfter}${g.fdsBefore === g.fdsAfter ? ' (unchanged)' : ' (CHANGED)'}${QUICK ? '; quick mode: 10,000 flips, not 100,000' : ''}`);
     }
     // The same flips, read by the JS heap a full collection leaves (the inspector's): what a leak would grow.
     for (const who of ['frontend', 'backend'] as const) {
@@ -116,16 +111,8 @@ async function main(): Promise<void> {
         process.stdout.write(`${who}: its inspector did not answer: no live-heap row\n`);
         continue;
       }
-      row(`long_run_live_heap_growth_${who}_bytes`, {
-        name: `${who}: live heap growth over ${longFlips} flips`,
-        value: h.after - h.before,
-        unit: 'B',
-        reference: 5 * 1024 * 1024,
-        referenceName: 'the goal, 5 MiB',
-        goal: '< 1.0',
-        met: h.after - h.before < 5 * 1024 * 1024,
-        note: `JS heap after a full collection ${(h.before / 1048576).toFixed(1)} → ${(h.after / 1048576).toFixed(1)} MiB`,
-      });
+      growthRow(`long_run_live_heap_growth_${who}_bytes`, `${who}: live heap growth over ${longFlips} flips`, h.after - h.before,
+        `JS heap after a full collection ${(h.before / 1048576).toFixed(1)} → ${(h.after / 1048576).toFixed(1)} MiB`);
     }
   });
 

@@ -11,6 +11,7 @@
 
 
 #include "args.h"
+#include "counter.h"
 #include "errors.h"
 #include "fd_link.h"
 #include "register.h"
@@ -67,17 +68,7 @@ Napi::Value EventfdRead(const Napi::CallbackInfo& info) {
   int fd = 0;
   if (!ArgFd(info, 0, "read", &fd)) return Napi::Value();
   if (!CheckNonblocking(info.Env(), fd, "read")) return Napi::Value();
-  uint64_t v = 0;
-  ssize_t n;
-  do {
-    n = read(fd, &v, sizeof v);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Napi::Number::New(info.Env(), 0);
-  if (n != static_cast<ssize_t>(sizeof v)) {
-    ThrowErrno(info.Env(), n < 0 ? errno : EIO, "read", "eventfd " + std::to_string(fd));
-    return Napi::Value();
-  }
-  return Napi::Number::New(info.Env(), static_cast<double>(v));
+  return ReadCounter(info.Env(), fd, "eventfd");
 }
 
 // True iff fd is an eventfd: an anonymous inode whose /proc/self/fd link reads "anon_inode:[eventfd]". A pipe,

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "counter.h"
 #include "errors.h"
 #include "register.h"
 
@@ -47,17 +48,7 @@ Napi::Value TimerfdArm(const Napi::CallbackInfo& info) {
 Napi::Value TimerfdRead(const Napi::CallbackInfo& info) {
   int fd = 0;
   if (!ArgFd(info, 0, "read", &fd)) return Napi::Value();
-  uint64_t expirations = 0;
-  ssize_t n;
-  do {
-    n = read(fd, &expirations, sizeof expirations);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Napi::Number::New(info.Env(), 0);
-  if (n != static_cast<ssize_t>(sizeof expirations)) {
-    ThrowErrno(info.Env(), n < 0 ? errno : EIO, "read", "timerfd " + std::to_string(fd));
-    return Napi::Value();
-  }
-  return Napi::Number::New(info.Env(), static_cast<double>(expirations));
+  return ReadCounter(info.Env(), fd, "timerfd");
 }
 
 }  // namespace
