@@ -1,14 +1,14 @@
 // Vblank pacing for one connector: the next vblank instant on a fixed grid of the refresh period, anchored at an
-// instant the peer chose (and told the frontend through the vblank-grid key). The wake-up is a timerfd armed at the
+// instant the peer chose (and told the frontend through the vblank-grid key). The wake-up is a Deadline at the
 // vblank's own instant (never before it: setTimeout rounded to whole milliseconds and fired up to one early, so an
 // event could leave before the vblank it is stamped with). It is armed only when something waits for a vblank, so
 // an idle display costs nothing, and each grid slot fires at most once.
 import { periodNsOf, type VblankGrid } from '../../protocol/bus/vblank-grid-keys.js';
-import * as native from '../../shared/native/index.js';
+import { Deadline } from '../../shared/deadline.js';
 
 export class VblankClock {
   private readonly periodNs: bigint;
-  private timer: { fd: number; watcher: native.Watcher } | undefined;
+  private readonly deadline = new Deadline(() => this.expired());
   private pending: { slot: bigint; fn: () => void } | undefined;
   private lastSlot = 0n;
 
@@ -35,40 +35,19 @@ export class VblankClock {
     let slot = (process.hrtime.bigint() - this.anchor) / this.periodNs + 1n;
     if (slot <= this.lastSlot) slot = this.lastSlot + 1n;
     this.pending = { slot, fn };
-    const t = this.timer ?? this.openTimer();
-    native.timerfdArm(t.fd, this.instantOf(slot));
+    this.deadline.arm(this.instantOf(slot));
   }
 
-  private openTimer(): { fd: number; watcher: native.Watcher } {
-    const fd = native.timerfdCreate();
-    // A failing watch of our own timerfd cannot really happen; if it did, the waiter runs now rather than never.
-    const watcher = native.watch(fd, 'r', (err) => (err ? this.failed() : this.expired(fd)));
-    this.timer = { fd, watcher };
-    return this.timer;
-  }
-
-  private expired(fd: number): void {
-    if (native.timerfdRead(fd) === 0 || !this.pending) return;
-    const { slot, fn } = this.pending;
-    this.pending = undefined;
-    this.lastSlot = slot;
-    fn();
-  }
-
-  private failed(): void {
+  private expired(): void {
     const p = this.pending;
-    this.stop();
-    if (p) {
-      this.lastSlot = p.slot;
-      p.fn();
-    }
+    if (!p) return;
+    this.pending = undefined;
+    this.lastSlot = p.slot;
+    p.fn();
   }
 
   stop(): void {
     this.pending = undefined;
-    if (!this.timer) return;
-    this.timer.watcher.close();
-    native.close(this.timer.fd);
-    this.timer = undefined;
+    this.deadline.cancel();
   }
 }

@@ -10,6 +10,7 @@
 // counter run ahead of time. Without a published grid, the earliest arrivals mark it: an event that lands just
 // after a grid point is stamped with that point.
 import type { VblankGrid } from '../../protocol/bus/vblank-grid-keys.js';
+import { Deadline } from '../../shared/deadline.js';
 
 export interface VblankWaiter {
   target: number;
@@ -25,7 +26,8 @@ export class Vblank {
   count = 0;
   timestampNs = 0n;
   private periodNs = 16_666_667n;
-  private timer: NodeJS.Timeout | undefined;
+  /** The local tick (a Deadline: setTimeout fired up to 1 ms early, stamping vblanks that had not yet come). */
+  private readonly timer = new Deadline(() => this.tick());
   private nextTickNs = 0n;
   private enabled = false;
   private anchorNs: bigint | undefined;
@@ -61,8 +63,7 @@ export class Vblank {
   /** The CRTC went off: stop counting; waiters are released with the last count, as drm_crtc_vblank_off does. */
   disable(): void {
     this.enabled = false;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.timer.cancel();
     for (const w of this.waiters.splice(0)) w.fire(this.count, this.timestampNs);
   }
 
@@ -132,14 +133,11 @@ export class Vblank {
   }
 
   private schedule(atNs: bigint): void {
-    clearTimeout(this.timer);
     this.nextTickNs = atNs;
-    const delayMs = Math.max(0, Number(atNs - now()) / 1e6);
-    this.timer = setTimeout(() => this.tick(), Math.floor(delayMs));
+    this.timer.arm(atNs);
   }
 
   private tick(): void {
-    this.timer = undefined;
     if (!this.enabled) return;
     // On a published grid a tick that fired late still counts every vblank that passed, as a hardware counter does.
     const t = now();

@@ -148,6 +148,18 @@ describe('vblank waits', () => {
     expect(Math.abs(dt - 1e6 / 60)).toBeLessThanOrEqual(1);
   });
 
+  it('K-WV-05: a wait is answered at or after the vblank it reports, never with a stamp still to come', async () => {
+    const early: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const rep = await wait(VBLANK.RELATIVE, 1);
+      // tval and hrtime are both CLOCK_MONOTONIC.
+      const got = Number(process.hrtime.bigint() / 1000n);
+      const stamp = rep.tval_sec * 1e6 + rep.tval_usec;
+      if (stamp > got) early.push(stamp - got);
+    }
+    expect(early).toEqual([]);
+  });
+
   it('VBL-03 / K-WV-08: EVENT waits for an absolute target report it; a final query says so', async () => {
     const now = (await wait(VBLANK.RELATIVE)).sequence;
     const target = now + 5;
