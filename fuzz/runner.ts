@@ -70,6 +70,8 @@ export interface FuzzReport {
   findings: Finding[];
   /** Every process's usage after the last round, against its baseline. */
   usage: ProcessUsage[];
+  /** When that baseline was taken, s into the run (after the first round and the warm-up share). */
+  baselineAtS: number;
   /** True when there was no crash, no hang, no leak and no product process's RSS over 5% above its baseline. */
   clean: boolean;
 }
@@ -78,6 +80,14 @@ const BATCH: Record<SurfaceName, number> = { 'device-node': 500, control: 200, '
 const WARM_UP: Partial<Record<SurfaceName, number>> = { vnc: 5 };
 const LAST_INPUTS = 20;
 const LONG_ROUND_MS = 15_000;
+/**
+ * A long run's baseline waits until this share of the run (at most WARM_UP_MAX_MS) has been fuzzed: what a process
+ * grows to meanwhile is its working size, not memory a peer makes it hold. A 600 s run's frontend compiled ~50 more
+ * functions between its first and its last round (heap snapshots: the growth was JIT code, nothing of ours), most of
+ * them in the first minute, and that alone took its RSS from +1 to +5% over a first-round baseline.
+ */
+const WARM_UP_SHARE = 0.1;
+const WARM_UP_MAX_MS = 60_000;
 const YIELD_EVERY: Record<SurfaceName, number> = { 'device-node': 32, control: 1, 'hostile-backend': 1, vnc: 1, remote: 1 };
 
 function grew(before: number, after: number, slack: number): boolean {
@@ -93,6 +103,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const recent = Object.fromEntries(SURFACES.map((s) => [s, [] as string[]])) as Record<SurfaceName, string[]>;
   const baselines = new Map<string, Usage>();
   let warmedUp = false;
+  /** When the current rig's baseline was taken (s into the run). */
+  let baselineAtS = 0;
   /** Every measured round's usage since the last rebuild. */
   let history: ProcessUsage[][] = [];
   const findings: Finding[] = [];
@@ -102,6 +114,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const countsDone = () => o.counts !== undefined && SURFACES.every((s) => reports[s].inputs >= o.counts![s]);
 
   let hostile: HostileBackendProcess | undefined;
+  let warmUpUntil = 0;
   const build = async () => {
     // Each rig's hostile backend gets a seed of its own from the surface's stream, so a rebuild does not replay it.
     let built: Rig | undefined;
@@ -109,6 +122,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     baselines.clear();
     history = [];
     warmedUp = false;
+    warmUpUntil = Date.now() + Math.min(WARM_UP_MAX_MS, (o.seconds ?? 0) * 1000 * WARM_UP_SHARE);
     const surfaces: Record<SurfaceName, Surface> = {
       'device-node': new DeviceNodeSurface(prngs['device-node'], rig.pair.card, await rig.deviceIds()),
       control: new ControlSurface(prngs.control, `${rig.pair.dir}/backend.sock`),
@@ -190,8 +204,9 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     while (!timeUp() && !countsDone()) {
       const active = SURFACES.filter(wanted);
       const before = await rig.usageAfterGc();
-      // The baseline is taken after a first round: by then each process has compiled its hot paths and grown its
-      // heap to a working size, which is not a leak; what grows after that is.
+      // The baseline is taken after a first round (and, in a long run, its warm-up share): by then each process has
+      // compiled its hot paths and grown its heap to a working size, which is not a leak; what grows after that is.
+      if (warmedUp && baselines.size === 0) baselineAtS = Math.round((Date.now() - started) / 1000);
       if (warmedUp) for (const [label, u] of Object.entries(before)) if (!baselines.has(label)) baselines.set(label, u);
       await round(active);
       for (const name of active) await surfaces[name].endBatch();
@@ -227,7 +242,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       }
       // Each round's heaps, so that a long run shows whether a growth goes on or levels off.
       log(`[${Math.round((Date.now() - started) / 1000)}s] round done; after a full collection, heap / RSS MiB: ${usage.map((u) => `${u.label} ${mib(u.after.heapKb)} / ${mib(u.after.rssKb)}`).join(', ')}`);
-      warmedUp = true;
+      warmedUp = Date.now() >= warmUpUntil;
     }
   } finally {
     clearInterval(progress);
@@ -245,6 +260,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
     surfaces: surfaceReports,
     findings,
     usage: history.at(-1) ?? [],
+    baselineAtS,
     clean: findings.length === 0 && surfaceReports.every((r) => r.usage.every((u) => !u.leak && !u.rssOver)),
   };
 }
@@ -286,7 +302,7 @@ export function formatReport(r: FuzzReport): string {
     const leaks = s.usage.filter((u) => u.leak || u.rssOver).map((u) => u.label);
     lines.push(`  ${s.name.padEnd(16)} inputs ${String(s.inputs).padStart(8)}  crashes ${s.crashes}  hangs ${s.hangs}${leaks.length ? `  LEAK? in ${leaks.join(', ')}` : ''}`);
   }
-  lines.push('  after the last round, against the baseline (after a full collection; rss peak: the highest after any round):');
+  lines.push(`  after the last round, against the baseline taken ${r.baselineAtS} s in (after a full collection; rss peak: the highest after any round since):`);
   for (const u of r.usage) {
     const peak = u.before.rssKb > 0 ? `peak ${mib(u.peakRssKb)}, ${u.peakRssKb >= u.before.rssKb ? '+' : ''}${((u.peakRssKb / u.before.rssKb - 1) * 100).toFixed(1)}%` : 'peak ?';
     const judged = TOOL_PROCESSES.includes(u.label) ? ', not judged' : '';
