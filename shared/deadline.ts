@@ -55,7 +55,10 @@ function program(): void {
     timer = programmed = undefined;
     return;
   }
-  if (first === programmed) return;
+  // A deadline moved later (a CRTC's tick, pushed at every frame done) leaves the timer armed for the earlier
+  // instant, which wakes up once to find nothing due and arms for this one: a wake-up per period, not a
+  // timerfd_settime per flip.
+  if (programmed !== undefined && first >= programmed) return;
   timer ??= open();
   native.timerfdArm(timer.fd, first);
   programmed = first;
