@@ -26,10 +26,6 @@ export class Deadline {
     take(this);
     if (!firing) program();
   }
-
-  get armed(): boolean {
-    return this.at !== undefined;
-  }
 }
 
 /** Armed deadlines, earliest first (a process has a few: one per lit CRTC, one per paced connector). */
@@ -80,6 +76,7 @@ function expired(failed: boolean): void {
     d.at = undefined;
     due.push(d);
   }
+  // A failed fd is closed before the fires run, so that what they arm gets a fresh one.
   if (failed) program();
   programmed = undefined;
   firing = true;

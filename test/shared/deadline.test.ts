@@ -40,7 +40,7 @@ describe('deadline', () => {
     const c = new Deadline(() => cancelled++);
     c.arm(now() + 2n * MS);
     c.cancel();
-    expect(c.armed).toBe(false);
+    expect(c.at).toBeUndefined();
     let moves = 0;
     let firedAt = 0n;
     const target = now() + 15n * MS;
